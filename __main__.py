@@ -1,0 +1,64 @@
+"""Deploy the functions of an OpenFaaS stack file, and the secrets they use, with Pulumi."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.kubernetes import KubernetesOptions
+from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
+from components.plan import PlanError, make_plan
+from components.settings import ConfigError, read_settings
+from components.stackfile import StackFileError, load_stack, select_functions
+from components.swarm import SwarmOptions
+
+try:
+    settings, secret_values = read_settings(pulumi.Config(), Path.cwd())
+    stack_file = select_functions(
+        load_stack(settings.stack_file), filter=settings.filter, regex=settings.regex
+    )
+    plan = make_plan(
+        stack_file,
+        target=settings.target,
+        default_namespace=settings.namespace,
+        configured_secrets=settings.secret_names,
+        empty_secrets=settings.empty_secrets,
+    )
+except (ConfigError, StackFileError, PlanError) as error:
+    raise pulumi.RunError(str(error)) from None
+
+for warning in (*stack_file.warnings, *plan.warnings):
+    pulumi.log.warn(warning)
+
+kubernetes_provider = None
+if settings.target == "kubernetes":
+    # Our own provider, so a changed secret updates the Secret in place instead of deleting it
+    # first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config.
+    kube_config = pulumi.Config("kubernetes")
+    kubernetes_provider = k8s.Provider(
+        "kubernetes",
+        kubeconfig=kube_config.get("kubeconfig"),
+        context=kube_config.get("context"),
+        enable_secret_mutable=True,
+    )
+
+openfaas = OpenFaaSStack(
+    "openfaas",
+    OpenFaaSStackArgs(
+        plan=plan,
+        secret_values=secret_values,
+        kubernetes=KubernetesOptions(
+            workload=settings.kubernetes_workload,
+            skip_await=settings.skip_await,
+            create_namespaces=settings.create_namespaces,
+            provider=kubernetes_provider,
+        ),
+        swarm=SwarmOptions(network=settings.swarm_network, published_ports=settings.published_ports),
+    ),
+)
+
+pulumi.export("target", settings.target)
+pulumi.export("functions", openfaas.functions)
+pulumi.export("secrets", openfaas.secrets)

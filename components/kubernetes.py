@@ -1,0 +1,261 @@
+"""The Kubernetes target: Secrets, Deployments and Services shaped as faas-netes makes them.
+
+Shapes follow openfaas/faas-netes `pkg/handlers/deploy.go` and `pkg/k8s/secrets.go`, so the
+OpenFaaS gateway and `faas-cli` find what we deploy. With `kubernetesWorkload: function-crd`
+functions become `openfaas.com/v1` `Function` resources for the OpenFaaS operator instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from components.checksum import secret_checksum
+from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+
+MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
+FUNCTION_LABEL = "faas_function"
+CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
+SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+WATCHDOG_PORT = 8080
+
+
+@dataclass(frozen=True)
+class KubernetesOptions:
+    """Target settings: workload kind, readiness waiting, namespace creation, the provider."""
+
+    workload: str = "deployment"
+    skip_await: bool = False
+    create_namespaces: bool = False
+    provider: pulumi.ProviderResource | None = None
+
+
+def declare(
+    plan: DeployPlan,
+    secret_values: Mapping[str, pulumi.Output[str]],
+    checksum_key: pulumi.Input[str],
+    options: KubernetesOptions,
+    parent: pulumi.Resource,
+) -> dict[str, list[pulumi.Resource]]:
+    """Declare every secret and function of `plan`; returns each function's resources."""
+    opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
+    namespaces: dict[str, pulumi.Resource] = {}
+    if options.create_namespaces:
+        for name in sorted({f.namespace for f in plan.functions.values()}):
+            namespaces[name] = k8s.core.v1.Namespace(
+                name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), opts=opts
+            )
+    secrets = {
+        key: _secret(secret, secret_values[secret.name], _in(namespaces, secret.namespace, opts))
+        for key, secret in plan.secrets.items()
+    }
+    workloads: dict[str, list[pulumi.Resource]] = {}
+    for name, fn in plan.functions.items():
+        fn_opts = _in(namespaces, fn.namespace, opts)
+        checksum = secret_checksum(checksum_key, {s.name: secret_values[s.name] for s in fn.secrets})
+        if options.workload == "function-crd":
+            resources: list[pulumi.Resource] = [_function_resource(fn, checksum, fn_opts)]
+        else:
+            resources = [
+                _deployment(fn, checksum, options.skip_await, fn_opts),
+                _service(fn, options.skip_await, fn_opts),
+            ]
+        workloads[name] = resources + [secrets[s.resource_name] for s in fn.secrets]
+    return workloads
+
+
+def _in(
+    namespaces: Mapping[str, pulumi.Resource], namespace: str, opts: pulumi.ResourceOptions
+) -> pulumi.ResourceOptions:
+    if namespace not in namespaces:
+        return opts
+    return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespaces[namespace]]))
+
+
+def _secret(
+    secret: SecretPlan, value: pulumi.Output[str], opts: pulumi.ResourceOptions
+) -> k8s.core.v1.Secret:
+    # The object name is DNS-1123 (`secret-api-key`); the data key keeps the OpenFaaS name, so
+    # the function reads /var/openfaas/secrets/secret_api_key as it does on faas-netes.
+    return k8s.core.v1.Secret(
+        secret.resource_name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=secret.object_name, namespace=secret.namespace, labels=MANAGED_BY_LABEL
+        ),
+        type="Opaque",
+        string_data=value.apply(lambda v: {secret.name: v}),
+        opts=opts,
+    )
+
+
+def _annotations(fn: FunctionPlan, skip_await: bool) -> dict[str, str]:
+    annotations = dict(fn.function.annotations)
+    annotations.setdefault("prometheus.io.scrape", "false")
+    if skip_await:
+        annotations[SKIP_AWAIT_ANNOTATION] = "true"
+    return annotations
+
+
+def _environment(fn: FunctionPlan) -> list[k8s.core.v1.EnvVarArgs]:
+    env = dict(fn.function.environment)
+    if fn.function.fprocess:
+        env["fprocess"] = fn.function.fprocess
+    return [k8s.core.v1.EnvVarArgs(name=k, value=env[k]) for k in sorted(env)]
+
+
+def _resources(fn: FunctionPlan) -> k8s.core.v1.ResourceRequirementsArgs | None:
+    def pick(resources: object) -> dict[str, str] | None:
+        values = {k: getattr(resources, k) for k in ("memory", "cpu") if getattr(resources, k, "")}
+        return values or None
+
+    limits, requests = pick(fn.function.limits), pick(fn.function.requests)
+    if not limits and not requests:
+        return None
+    return k8s.core.v1.ResourceRequirementsArgs(limits=limits, requests=requests)
+
+
+def _probe() -> k8s.core.v1.ProbeArgs:
+    return k8s.core.v1.ProbeArgs(
+        http_get=k8s.core.v1.HTTPGetActionArgs(path="/_/health", port=WATCHDOG_PORT),
+        initial_delay_seconds=2,
+        timeout_seconds=1,
+        period_seconds=2,
+        success_threshold=1,
+        failure_threshold=3,
+    )
+
+
+def _deployment(
+    fn: FunctionPlan, checksum: pulumi.Output[str], skip_await: bool, opts: pulumi.ResourceOptions
+) -> k8s.apps.v1.Deployment:
+    name, readonly = fn.name, fn.function.readonly_root_filesystem
+    selector = {FUNCTION_LABEL: name}
+    annotations = _annotations(fn, skip_await)
+    pod_annotations = {k: v for k, v in annotations.items() if k != SKIP_AWAIT_ANNOTATION}
+    volumes: list[k8s.core.v1.VolumeArgs] = []
+    mounts: list[k8s.core.v1.VolumeMountArgs] = []
+    if fn.secrets:
+        volumes.append(
+            k8s.core.v1.VolumeArgs(
+                name=f"{name}-projected-secrets",
+                projected=k8s.core.v1.ProjectedVolumeSourceArgs(
+                    sources=[
+                        k8s.core.v1.VolumeProjectionArgs(
+                            secret=k8s.core.v1.SecretProjectionArgs(
+                                name=s.object_name,
+                                items=[k8s.core.v1.KeyToPathArgs(key=s.name, path=s.name)],
+                            )
+                        )
+                        for s in fn.secrets
+                    ]
+                ),
+            )
+        )
+        mounts.append(
+            k8s.core.v1.VolumeMountArgs(
+                name=f"{name}-projected-secrets", mount_path=SECRETS_MOUNT_PATH, read_only=True
+            )
+        )
+    if readonly:
+        volumes.append(k8s.core.v1.VolumeArgs(name="temp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()))
+        mounts.append(k8s.core.v1.VolumeMountArgs(name="temp", mount_path="/tmp"))
+    if fn.secrets:
+        pod_annotations[CHECKSUM_ANNOTATION] = checksum  # type: ignore[assignment]
+    return k8s.apps.v1.Deployment(
+        fn.resource_name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=name, namespace=fn.namespace, labels=selector, annotations=annotations
+        ),
+        spec=k8s.apps.v1.DeploymentSpecArgs(
+            replicas=fn.replicas,
+            selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
+            strategy=k8s.apps.v1.DeploymentStrategyArgs(
+                type="RollingUpdate",
+                rolling_update=k8s.apps.v1.RollingUpdateDeploymentArgs(max_unavailable=0, max_surge=1),
+            ),
+            revision_history_limit=10,
+            template=k8s.core.v1.PodTemplateSpecArgs(
+                metadata=k8s.meta.v1.ObjectMetaArgs(
+                    labels={**fn.function.labels, **selector}, annotations=pod_annotations
+                ),
+                spec=k8s.core.v1.PodSpecArgs(
+                    containers=[
+                        k8s.core.v1.ContainerArgs(
+                            name=name,
+                            image=fn.function.image,
+                            image_pull_policy="Always",
+                            ports=[
+                                k8s.core.v1.ContainerPortArgs(
+                                    name="http", container_port=WATCHDOG_PORT, protocol="TCP"
+                                )
+                            ],
+                            env=_environment(fn),
+                            resources=_resources(fn),
+                            liveness_probe=_probe(),
+                            readiness_probe=_probe(),
+                            security_context=k8s.core.v1.SecurityContextArgs(
+                                read_only_root_filesystem=readonly
+                            ),
+                            volume_mounts=mounts or None,
+                        )
+                    ],
+                    volumes=volumes or None,
+                    restart_policy="Always",
+                    dns_policy="ClusterFirst",
+                ),
+            ),
+        ),
+        opts=opts,
+    )
+
+
+def _service(fn: FunctionPlan, skip_await: bool, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+    return k8s.core.v1.Service(
+        fn.resource_name,
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=fn.name, namespace=fn.namespace, annotations=_annotations(fn, skip_await)
+        ),
+        spec=k8s.core.v1.ServiceSpecArgs(
+            type="ClusterIP",
+            selector={FUNCTION_LABEL: fn.name},
+            ports=[
+                k8s.core.v1.ServicePortArgs(
+                    name="http", port=WATCHDOG_PORT, target_port=WATCHDOG_PORT, protocol="TCP"
+                )
+            ],
+        ),
+        opts=opts,
+    )
+
+
+def _function_resource(
+    fn: FunctionPlan, checksum: pulumi.Output[str], opts: pulumi.ResourceOptions
+) -> k8s.apiextensions.CustomResource:
+    f = fn.function
+    spec: dict[str, object] = {
+        "name": fn.name,
+        "image": f.image,
+        "environment": dict(f.environment) or None,
+        "labels": dict(f.labels) or None,
+        "annotations": {**f.annotations, CHECKSUM_ANNOTATION: checksum} if fn.secrets else dict(f.annotations) or None,
+        "constraints": list(f.constraints) if f.constraints else None,
+        "secrets": [s.object_name for s in fn.secrets] or None,
+        "readOnlyRootFilesystem": f.readonly_root_filesystem,
+    }
+    if f.fprocess:
+        spec["handler"] = f.fprocess
+    for kind, resources in (("limits", f.limits), ("requests", f.requests)):
+        values = {k: getattr(resources, k) for k in ("memory", "cpu") if getattr(resources, k, "")}
+        if values:
+            spec[kind] = values
+    return k8s.apiextensions.CustomResource(
+        fn.resource_name,
+        api_version="openfaas.com/v1",
+        kind="Function",
+        metadata=k8s.meta.v1.ObjectMetaArgs(name=fn.name, namespace=fn.namespace),
+        spec={k: v for k, v in spec.items() if v is not None},
+        opts=opts,
+    )

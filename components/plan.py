@@ -1,0 +1,275 @@
+"""What to create for a stack file on one target, decided and checked before any resource exists.
+
+Pure Python: names are mapped and validated here (Kubernetes and Swarm have different rules),
+missing secrets are found here, and resource names are derived from OpenFaaS names only, never
+from the order of the file, so adding or removing a function never touches the others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
+
+from components.stackfile import Function, StackFile
+
+TARGETS = ("kubernetes", "swarm")
+SECRETS_MOUNT_PATH = "/var/openfaas/secrets"
+SCALE_MIN_LABEL = "com.openfaas.scale.min"
+
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_SECRET_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+_SWARM_NAME = re.compile(r"^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$")
+# docker/distribution reference grammar, simplified: [host[:port]/]path[:tag][@digest]
+_IMAGE = re.compile(
+    r"^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
+    r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+)
+_K8S_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$")
+
+
+class PlanError(ValueError):
+    """Input that cannot be deployed, found before anything is applied."""
+
+
+@dataclass(frozen=True)
+class SecretPlan:
+    """One OpenFaaS secret in one namespace, as the target will name it."""
+
+    name: str
+    namespace: str
+    object_name: str
+
+    @property
+    def resource_name(self) -> str:
+        """Stable Pulumi name: the namespace and the OpenFaaS name, nothing order-dependent."""
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
+@dataclass(frozen=True)
+class FunctionPlan:
+    """One function, with its namespace, replica count and the secrets it mounts."""
+
+    function: Function
+    namespace: str
+    replicas: int
+    secrets: tuple[SecretPlan, ...]
+
+    @property
+    def name(self) -> str:
+        return self.function.name
+
+    @property
+    def resource_name(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
+@dataclass(frozen=True)
+class DeployPlan:
+    """Everything one `pulumi up` declares for a stack file on a target."""
+
+    target: str
+    functions: Mapping[str, FunctionPlan]
+    secrets: Mapping[str, SecretPlan]
+    warnings: tuple[str, ...] = ()
+
+
+def make_plan(
+    stack: StackFile,
+    *,
+    target: str,
+    default_namespace: str,
+    configured_secrets: Collection[str],
+    empty_secrets: Collection[str] = (),
+) -> DeployPlan:
+    """Check `stack` against `target` and the secret names set in config, and plan resources."""
+    if target not in TARGETS:
+        raise PlanError(
+            f"unknown target {target!r}: run `pulumi config set target kubernetes` "
+            "(or `swarm`)"
+        )
+    errors: list[str] = []
+    warnings: list[str] = []
+    kube = target == "kubernetes"
+    secret_plans: dict[str, SecretPlan] = {}
+    functions: dict[str, FunctionPlan] = {}
+    for name in sorted(stack.functions):
+        fn = stack.functions[name]
+        where = f"{stack.path}:{fn.line}: function '{name}'"
+        errors.extend(f"{where}: {e}" for e in _function_errors(fn, kube))
+        warnings.extend(f"{where}: {w}" for w in _function_warnings(fn, kube))
+        namespace = (fn.namespace or default_namespace) if kube else ""
+        if kube and not _DNS1123_LABEL.match(namespace):
+            errors.append(f"{where}: namespace {namespace!r} is not a valid Kubernetes namespace name")
+        mounted: list[SecretPlan] = []
+        for secret in fn.secrets:
+            problem = _secret_name_error(secret, kube)
+            if problem:
+                errors.append(f"{where}: secret {secret!r} {problem}")
+                continue
+            plan = SecretPlan(secret, namespace, _kube_object_name(secret) if kube else secret)
+            secret_plans.setdefault(plan.resource_name, plan)
+            if plan not in mounted:
+                mounted.append(plan)
+        functions[name] = FunctionPlan(fn, namespace, _replicas(fn, where, errors), tuple(mounted))
+
+    errors.extend(_collisions(secret_plans.values()))
+    errors.extend(_missing(stack, configured_secrets, empty_secrets))
+    if errors:
+        raise PlanError("\n".join(errors))
+    used = {s.name for s in secret_plans.values()}
+    for unused in sorted(set(configured_secrets) - used):
+        warnings.append(
+            f"secret {unused!r} is set in config but no function in {stack.path} uses it; "
+            f"nothing is created for it (remove it with `pulumi config rm --path 'secrets.{unused}'`)"
+        )
+    ordered = {key: secret_plans[key] for key in sorted(secret_plans)}
+    return DeployPlan(target, functions, ordered, tuple(warnings))
+
+
+def missing_secret_command(name: str) -> str:
+    """The command that sets a secret the way the program reads it."""
+    return f"pulumi config set --secret --path 'secrets.{name}' <value>"
+
+
+def _function_errors(fn: Function, kube: bool) -> list[str]:
+    errors: list[str] = []
+    if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.match(fn.name)):
+        errors.append(
+            "the name must be a valid DNS-1035 label on Kubernetes (lower-case letters, digits and "
+            "'-', starting with a letter, at most 63 characters): rename the function"
+        )
+    if not kube and (len(fn.name) > 63 or not _SWARM_NAME.match(fn.name)):
+        errors.append(
+            "the name is not a valid Docker service name (letters, digits, '-', '_' and '.'): "
+            "rename the function"
+        )
+    if not fn.image:
+        errors.append("no 'image': add the image to deploy, e.g. 'image: ghcr.io/owner/name:tag'")
+    elif not _IMAGE.match(fn.image):
+        errors.append(
+            f"image {fn.image!r} is not a valid image reference "
+            "(expected [registry/]repository[:tag][@digest], lower-case repository)"
+        )
+    if kube:
+        for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+            for unit, value in (("memory", resources.memory if resources else ""),
+                                ("cpu", resources.cpu if resources else "")):  # fmt: skip
+                if value and not _K8S_QUANTITY.match(value):
+                    errors.append(f"{kind}.{unit} {value!r} is not a Kubernetes quantity (e.g. 128Mi, 100m)")
+    else:
+        for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+            if resources and resources.memory and parse_memory_bytes(resources.memory) is None:
+                errors.append(f"{kind}.memory {resources.memory!r} is not a size (e.g. 128Mi, 64m)")
+            if resources and resources.cpu and parse_nano_cpus(resources.cpu) is None:
+                errors.append(f"{kind}.cpu {resources.cpu!r} is not a CPU amount (e.g. 0.5, 500m)")
+    return errors
+
+
+def _function_warnings(fn: Function, kube: bool) -> list[str]:
+    warnings: list[str] = []
+    if kube:
+        for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+            memory = resources.memory if resources else ""
+            if memory.endswith("m"):
+                warnings.append(
+                    f"{kind}.memory {memory!r} means {memory[:-1]} milli-bytes on Kubernetes; "
+                    f"write {memory[:-1]}Mi for mebibytes"
+                )
+    elif fn.namespace:
+        warnings.append(f"'namespace: {fn.namespace}' has no meaning on Docker Swarm and is ignored")
+    return warnings
+
+
+def _secret_name_error(name: str, kube: bool) -> str:
+    if kube:
+        if not _SECRET_DATA_KEY.match(name) or name in (".", "..") or name.startswith(".."):
+            return "is not a valid file name for a secret (letters, digits, '-', '_' and '.')"
+        if len(_kube_object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.match(_kube_object_name(name)):
+            return "cannot be turned into a Kubernetes object name: use lower-case letters, digits and '-'"
+        return ""
+    if len(name) > 64 or not _SWARM_NAME.match(name):
+        return "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.')"
+    return ""
+
+
+def _kube_object_name(name: str) -> str:
+    """`secret_api_key` -> `secret-api-key`: a DNS-1123 name; the data key keeps the original."""
+    return name.lower().replace("_", "-")
+
+
+def _collisions(plans: Collection[SecretPlan]) -> list[str]:
+    by_object: dict[tuple[str, str], list[str]] = {}
+    for plan in plans:
+        by_object.setdefault((plan.namespace, plan.object_name), []).append(plan.name)
+    return [
+        f"secrets {' and '.join(repr(n) for n in sorted(names))} would both become the Kubernetes "
+        f"Secret {object_name!r} in namespace {namespace!r}: rename one of them in the stack file"
+        for (namespace, object_name), names in sorted(by_object.items())
+        if len(names) > 1
+    ]
+
+
+def _missing(stack: StackFile, configured: Collection[str], empty: Collection[str]) -> list[str]:
+    errors: list[str] = []
+    for name in sorted(stack.functions):
+        fn = stack.functions[name]
+        for secret in fn.secrets:
+            if secret not in configured:
+                errors.append(
+                    f"{stack.path}:{fn.line}: function '{name}' needs secret {secret!r}, which is not set: "
+                    f"run `{missing_secret_command(secret)}`"
+                )
+            elif secret in empty:
+                errors.append(
+                    f"{stack.path}:{fn.line}: function '{name}': secret {secret!r} is empty: "
+                    f"run `{missing_secret_command(secret)}` with a non-empty value"
+                )
+    return errors
+
+
+def _replicas(fn: Function, where: str, errors: list[str]) -> int:
+    raw = fn.labels.get(SCALE_MIN_LABEL, "")
+    if not raw:
+        return 1
+    try:
+        value = int(raw)
+    except ValueError:
+        errors.append(f"{where}: label {SCALE_MIN_LABEL} must be a whole number, not {raw!r}")
+        return 1
+    if value < 0:
+        errors.append(f"{where}: label {SCALE_MIN_LABEL} must not be negative")
+    return max(value, 0)
+
+
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+_BINARY_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def parse_memory_bytes(text: str) -> int | None:
+    """Memory in bytes the way Docker reads it (`go-units.RAMInBytes`: `64m`, `128Mi`, `1g`)."""
+    match = _MEMORY.match(text.strip())
+    if not match:
+        return None
+    return int(float(match.group(1)) * _BINARY_UNITS[(match.group(2) or "").lower()])
+
+
+def parse_nano_cpus(text: str) -> int | None:
+    """CPUs as Docker NanoCPUs: `500m` and `0.5` are half a CPU.
+
+    faas-swarm read the value as a raw NanoCPU integer; integers of 1000 and more keep that meaning.
+    """
+    value = text.strip()
+    try:
+        if value.endswith("m"):
+            return int(float(value[:-1]) * 1_000_000)
+        number = float(value)
+    except ValueError:
+        return None
+    if number >= 1000 and number.is_integer():
+        return int(number)
+    return int(number * 1_000_000_000)
+

@@ -1,0 +1,179 @@
+"""The Docker Swarm target: secrets and services shaped as faas-swarm made them.
+
+Shapes follow openfaas/faas-swarm `handlers/deploy.go` and `handlers/secrets.go`. Swarm secrets
+are immutable and cannot be removed while a service uses them, so each secret's name carries a
+keyed digest of its value: a new value is a new secret, services move to it, and Pulumi deletes
+the old one last (its default create-before-delete order).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pulumi
+import pulumi_docker as docker
+
+from components.checksum import secret_checksum
+from components.plan import (
+    SECRETS_MOUNT_PATH,
+    DeployPlan,
+    FunctionPlan,
+    SecretPlan,
+    parse_memory_bytes,
+    parse_nano_cpus,
+)
+
+OWNER_LABEL = ("com.openfaas.owner", "openfaas")
+DEFAULT_CONSTRAINTS = ("node.platform.os == linux",)
+WATCHDOG_PORT = 8080
+DIGEST_LENGTH = 12
+
+
+@dataclass(frozen=True)
+class SwarmOptions:
+    """Target settings: an overlay network to join, host ports to publish, the provider."""
+
+    network: str = ""
+    published_ports: Mapping[str, int] = field(default_factory=dict)
+    provider: pulumi.ProviderResource | None = None
+
+
+def declare(
+    plan: DeployPlan,
+    secret_values: Mapping[str, pulumi.Output[str]],
+    checksum_key: pulumi.Input[str],
+    options: SwarmOptions,
+    parent: pulumi.Resource,
+) -> dict[str, list[pulumi.Resource]]:
+    """Declare every secret and function of `plan`; returns each function's resources."""
+    opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
+    secrets = {
+        key: _secret(secret, secret_values[secret.name], checksum_key, opts)
+        for key, secret in plan.secrets.items()
+    }
+    return {
+        name: [
+            _service(fn, {s.name: secrets[s.resource_name] for s in fn.secrets}, options, opts),
+            *(secrets[s.resource_name] for s in fn.secrets),
+        ]
+        for name, fn in plan.functions.items()
+    }
+
+
+def secret_object_name(name: str, digest: str) -> str:
+    """`secret_api_key` + digest -> `secret_api_key-3f2a9c01d4e5`, within Swarm's 64 characters."""
+    return f"{name[: 64 - DIGEST_LENGTH - 1]}-{digest[:DIGEST_LENGTH]}"
+
+
+def _secret(
+    secret: SecretPlan,
+    value: pulumi.Output[str],
+    checksum_key: pulumi.Input[str],
+    opts: pulumi.ResourceOptions,
+) -> docker.Secret:
+    digest = secret_checksum(checksum_key, {secret.name: value})
+    return docker.Secret(
+        secret.resource_name,
+        name=digest.apply(lambda d: secret_object_name(secret.name, d)),
+        data=value.apply(lambda v: base64.b64encode(v.encode()).decode()),
+        labels=[docker.SecretLabelArgs(label=OWNER_LABEL[0], value=OWNER_LABEL[1])],
+        opts=opts,
+    )
+
+
+def _labels(fn: FunctionPlan) -> dict[str, str]:
+    labels = {**fn.function.labels, "com.openfaas.function": fn.name, "function": "true"}
+    for key, value in fn.function.annotations.items():
+        labels[f"com.openfaas.annotations.{key}"] = value
+    return labels
+
+
+def _resources(fn: FunctionPlan) -> docker.ServiceTaskSpecResourcesArgs | None:
+    limits, requests = fn.function.limits, fn.function.requests
+    if not limits and not requests:
+        return None
+    return docker.ServiceTaskSpecResourcesArgs(
+        limits=docker.ServiceTaskSpecResourcesLimitsArgs(
+            memory_bytes=parse_memory_bytes(limits.memory) if limits and limits.memory else None,
+            nano_cpus=parse_nano_cpus(limits.cpu) if limits and limits.cpu else None,
+        )
+        if limits
+        else None,
+        reservation=docker.ServiceTaskSpecResourcesReservationArgs(
+            memory_bytes=parse_memory_bytes(requests.memory) if requests and requests.memory else None,
+            nano_cpus=parse_nano_cpus(requests.cpu) if requests and requests.cpu else None,
+        )
+        if requests
+        else None,
+    )
+
+
+def _service(
+    fn: FunctionPlan,
+    secrets: Mapping[str, docker.Secret],
+    options: SwarmOptions,
+    opts: pulumi.ResourceOptions,
+) -> docker.Service:
+    f = fn.function
+    env = dict(f.environment)
+    if f.fprocess:
+        env["fprocess"] = f.fprocess
+    labels = _labels(fn)
+    port = options.published_ports.get(fn.name)
+    return docker.Service(
+        fn.resource_name,
+        name=fn.name,
+        labels=[docker.ServiceLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
+        mode=docker.ServiceModeArgs(
+            replicated=docker.ServiceModeReplicatedArgs(replicas=fn.replicas)
+        ),
+        task_spec=docker.ServiceTaskSpecArgs(
+            container_spec=docker.ServiceTaskSpecContainerSpecArgs(
+                image=f.image,
+                env=env or None,
+                labels=[
+                    docker.ServiceTaskSpecContainerSpecLabelArgs(label=k, value=v)
+                    for k, v in sorted(labels.items())
+                ],
+                read_only=f.readonly_root_filesystem,
+                mounts=[docker.ServiceTaskSpecContainerSpecMountArgs(target="/tmp", type="tmpfs")]
+                if f.readonly_root_filesystem
+                else None,
+                secrets=[
+                    docker.ServiceTaskSpecContainerSpecSecretArgs(
+                        secret_id=secrets[name].id,
+                        secret_name=secrets[name].name,
+                        file_name=f"{SECRETS_MOUNT_PATH}/{name}",
+                        file_uid="0",
+                        file_gid="0",
+                        file_mode=0o444,
+                    )
+                    for name in sorted(secrets)
+                ]
+                or None,
+            ),
+            placement=docker.ServiceTaskSpecPlacementArgs(
+                constraints=list(f.constraints if f.constraints is not None else DEFAULT_CONSTRAINTS)
+            ),
+            resources=_resources(fn),
+            restart_policy=docker.ServiceTaskSpecRestartPolicyArgs(
+                condition="any", max_attempts=5, delay="5s"
+            ),
+            networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(name=options.network)]
+            if options.network
+            else None,
+        ),
+        endpoint_spec=docker.ServiceEndpointSpecArgs(
+            ports=[
+                docker.ServiceEndpointSpecPortArgs(
+                    target_port=WATCHDOG_PORT, published_port=port, publish_mode="host"
+                )
+            ]
+        )
+        if port
+        else None,
+        converge_config=docker.ServiceConvergeConfigArgs(delay="1s", timeout="2m"),
+        opts=opts,
+    )
