@@ -1,0 +1,75 @@
+"""Every real-world stack file in ../shared/corpus loads, or fails where faas-cli fails too."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from components.plan import PlanError, make_plan
+from components.stackfile import StackFileError, load_stack
+
+CORPUS = Path(os.environ.get("OPENFAAS_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus/stackfiles"))
+
+# File -> (line, start of the message): faas-cli stops on these too, or cannot deploy them.
+REJECTED = {
+    "ajaxe__openfaas-functions__all.yml": (25, 'mapping key "unfluff" already defined at line 5'),
+    "openfaas__faas__sample-functions_stack.yml.2018-03-apikeyprotected.yml": (
+        48, "invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    # faas-cli deploy reads these environment_file paths too; the corpus does not carry them.
+    "alexellis__derek__derek.yml": (21, "function 'derek-0113': environment_file 'secrets.yml' not found"),
+    "openfaas__openfaas-cloud__dashboard_stack.yml": (15, "function 'system-dashboard': environment_file"),
+    "openfaas__openfaas-cloud__stack.yml": (20, "function 'system-github-event': environment_file 'github.yml'"),
+    "openfaas__workshop__issue-bot_stack.yml": (16, "function 'issue-bot': environment_file 'env.yml'"),
+}
+FILES = sorted(p.name for p in CORPUS.glob("*")) if CORPUS.is_dir() else []
+
+
+def test_the_corpus_is_present() -> None:
+    assert len(FILES) >= 25, f"expected the shared corpus at {CORPUS}"
+
+
+@pytest.mark.parametrize("name", [n for n in FILES if n not in REJECTED])
+def test_corpus_file_loads(name: str) -> None:
+    stack = load_stack(CORPUS / name, env={})
+    assert stack.functions
+    assert all(fn.image for fn in stack.functions.values())
+
+
+@pytest.mark.parametrize("name", sorted(REJECTED))
+def test_corpus_file_is_rejected_with_file_and_line(name: str) -> None:
+    line, message = REJECTED[name]
+    with pytest.raises(StackFileError) as caught:
+        load_stack(CORPUS / name, env={})
+    assert (caught.value.path, caught.value.line) == (str(CORPUS / name), line)
+    assert caught.value.message.startswith(message)
+
+
+def test_upper_case_secret_names_are_valid_on_swarm() -> None:
+    stack = load_stack(CORPUS / "nelfer__openfaas-bots__bot-jira-comment.yml", env={})
+    names = {s for fn in stack.functions.values() for s in fn.secrets}
+    plan = make_plan(stack, target="swarm", default_namespace="openfaas-fn", configured_secrets=names)
+    assert "JIRA-URL" in {s.object_name for s in plan.secrets.values()}
+
+
+def test_upper_case_secret_names_map_to_lower_case_kubernetes_names_keeping_the_file_name() -> None:
+    stack = load_stack(CORPUS / "nelfer__openfaas-bots__bot-jira-comment.yml", env={})
+    names = {s for fn in stack.functions.values() for s in fn.secrets}
+    plan = make_plan(stack, target="kubernetes", default_namespace="openfaas-fn", configured_secrets=names)
+    jira = plan.secrets["openfaas-fn/JIRA-URL"]
+    assert (jira.name, jira.object_name) == ("JIRA-URL", "jira-url")
+
+
+def test_every_loadable_corpus_file_plans_on_swarm_or_fails_before_anything_is_applied() -> None:
+    for name in FILES:
+        if name in REJECTED:
+            continue
+        stack = load_stack(CORPUS / name, env={})
+        names = {s for fn in stack.functions.values() for s in fn.secrets}
+        for target in ("swarm", "kubernetes"):
+            try:
+                make_plan(stack, target=target, default_namespace="openfaas-fn", configured_secrets=names)
+            except PlanError as error:
+                assert str(error).startswith(str(CORPUS / name)), error

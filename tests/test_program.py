@@ -1,0 +1,219 @@
+"""The whole program, run through `__main__.py` under Pulumi's mocks with the example stack file."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+from pulumi.runtime import rpc
+
+from tests.mocks import DEMO_SECRET, ROOT, RecordingMocks, run_program
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    shutil.copy(ROOT / "stack.yaml", tmp_path / "stack.yaml")
+    return tmp_path
+
+
+def run(workdir: Path, target: str, value: str = DEMO_SECRET, **config: Any) -> RecordingMocks:
+    return run_program(workdir, config={"target": target, **config}, secrets={"secret_api_key": value})
+
+
+def plain_text_leaks(value: Any, needle: str, path: str = "") -> list[str]:
+    """Paths in registered inputs where `needle` appears outside a secret wrapper."""
+    if rpc.is_rpc_secret(value):
+        return []
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in plain_text_leaks(v, needle, f"{path}.{k}")]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in plain_text_leaks(v, needle, f"{path}[{i}]")]
+    return [path] if isinstance(value, str) and needle in value else []
+
+
+def test_the_leak_search_finds_a_plain_value() -> None:
+    assert plain_text_leaks({"a": [{"b": f"x{DEMO_SECRET}"}]}, DEMO_SECRET) == [".a[0].b"]
+
+
+# -- Kubernetes ------------------------------------------------------------------------------
+
+
+def test_kubernetes_secret_is_named_for_dns_and_keyed_by_the_openfaas_name(workdir: Path) -> None:
+    secret = run(workdir, "kubernetes").of_type("kubernetes:core/v1:Secret")["openfaas-fn/secret_api_key"]
+    assert rpc.is_rpc_secret(secret.inputs["stringData"])
+    assert secret.plain() == {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": "secret-api-key",
+            "namespace": "openfaas-fn",
+            "labels": {"app.kubernetes.io/managed-by": "openfaas"},
+        },
+        "stringData": {"secret_api_key": DEMO_SECRET},
+    }
+
+
+def test_kubernetes_deployment_mounts_the_secret_as_faas_netes_does(workdir: Path) -> None:
+    deployment = run(workdir, "kubernetes").of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"]
+    spec = deployment.plain()["spec"]
+    pod = spec["template"]["spec"]
+    assert deployment.plain()["metadata"]["labels"] == {"faas_function": "protectedapi"}
+    assert spec["selector"] == {"matchLabels": {"faas_function": "protectedapi"}}
+    assert pod["volumes"] == [
+        {
+            "name": "protectedapi-projected-secrets",
+            "projected": {
+                "sources": [
+                    {"secret": {"name": "secret-api-key", "items": [{"key": "secret_api_key", "path": "secret_api_key"}]}}
+                ]
+            },
+        }
+    ]
+    container = pod["containers"][0]
+    assert container["volumeMounts"] == [
+        {"name": "protectedapi-projected-secrets", "mountPath": "/var/openfaas/secrets", "readOnly": True}
+    ]
+    assert container["image"] == "functions/api-key-protected:latest"
+    assert container["ports"] == [{"name": "http", "containerPort": 8080, "protocol": "TCP"}]
+    assert container["readinessProbe"]["httpGet"] == {"path": "/_/health", "port": 8080}
+
+
+def test_kubernetes_service_exposes_port_8080_to_the_function(workdir: Path) -> None:
+    service = run(workdir, "kubernetes").of_type("kubernetes:core/v1:Service")["openfaas-fn/protectedapi"]
+    assert service.plain()["spec"] == {
+        "type": "ClusterIP",
+        "selector": {"faas_function": "protectedapi"},
+        "ports": [{"name": "http", "port": 8080, "targetPort": 8080, "protocol": "TCP"}],
+    }
+
+
+def checksum(mocks: RecordingMocks) -> str:
+    deployment = mocks.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"]
+    value: str = deployment.plain()["spec"]["template"]["metadata"]["annotations"]["openfaas-stack/secrets-checksum"]
+    return value
+
+
+def test_a_changed_secret_value_changes_the_pod_template_checksum(workdir: Path) -> None:
+    assert checksum(run(workdir, "kubernetes")) != checksum(run(workdir, "kubernetes", value="rotated"))
+
+
+def test_the_checksum_is_keyed_not_a_bare_hash_of_the_value(workdir: Path) -> None:
+    digest = checksum(run(workdir, "kubernetes"))
+    assert digest not in {
+        hashlib.sha256(DEMO_SECRET.encode()).hexdigest(),
+        hashlib.sha256(json.dumps({"secret_api_key": DEMO_SECRET}).encode()).hexdigest(),
+    }
+    assert len(digest) == 64
+
+
+def test_skip_await_is_off_unless_configured(workdir: Path) -> None:
+    plain = run(workdir, "kubernetes").of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()
+    assert "pulumi.com/skipAwait" not in plain["metadata"]["annotations"]
+    configured = run(workdir, "kubernetes", skipAwait="true")
+    annotations = configured.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()["metadata"]["annotations"]
+    assert annotations["pulumi.com/skipAwait"] == "true"
+
+
+def test_function_crd_mode_emits_an_openfaas_function_instead_of_a_deployment(workdir: Path) -> None:
+    mocks = run(workdir, "kubernetes", kubernetesWorkload="function-crd")
+    assert mocks.of_type("kubernetes:apps/v1:Deployment") == {}
+    function = mocks.of_type("kubernetes:openfaas.com/v1:Function")["openfaas-fn/protectedapi"].plain()
+    assert function["spec"]["secrets"] == ["secret-api-key"]
+    assert function["spec"]["image"] == "functions/api-key-protected:latest"
+
+
+def test_the_kubernetes_provider_updates_secrets_in_place(workdir: Path) -> None:
+    provider = run(workdir, "kubernetes").of_type("pulumi:providers:kubernetes")["kubernetes"]
+    assert provider.plain()["enableSecretMutable"] == "true"
+
+
+# -- Swarm -----------------------------------------------------------------------------------
+
+
+def test_swarm_secret_name_carries_a_digest_of_the_value_and_the_data_is_secret(workdir: Path) -> None:
+    secret = run(workdir, "swarm").of_type("docker:index/secret:Secret")["secret_api_key"]
+    plain = secret.plain()
+    assert rpc.is_rpc_secret(secret.inputs["data"])
+    assert base64.b64decode(plain["data"]).decode() == DEMO_SECRET
+    assert plain["name"].startswith("secret_api_key-") and len(plain["name"]) == len("secret_api_key-") + 12
+    assert plain["labels"] == [{"label": "com.openfaas.owner", "value": "openfaas"}]
+
+
+def test_a_rotated_swarm_secret_gets_a_new_name(workdir: Path) -> None:
+    def name(value: str) -> str:
+        mocks = run(workdir, "swarm", value=value)
+        result: str = mocks.of_type("docker:index/secret:Secret")["secret_api_key"].plain()["name"]
+        return result
+
+    assert name(DEMO_SECRET) == name(DEMO_SECRET)
+    assert name(DEMO_SECRET) != name("rotated")
+
+
+def test_swarm_service_mounts_the_secret_where_openfaas_functions_read_it(workdir: Path) -> None:
+    service = run(workdir, "swarm").of_type("docker:index/service:Service")["protectedapi"].plain()
+    container = service["taskSpec"]["containerSpec"]
+    assert service["name"] == "protectedapi"
+    assert container["image"] == "functions/api-key-protected:latest"
+    assert container["secrets"] == [
+        {
+            "secretId": "secret_api_key-id",
+            "secretName": container["secrets"][0]["secretName"],
+            "fileName": "/var/openfaas/secrets/secret_api_key",
+            "fileUid": "0",
+            "fileGid": "0",
+            "fileMode": 0o444,
+        }
+    ]
+    assert service["taskSpec"]["placement"] == {"constraints": ["node.platform.os == linux"]}
+    assert {"label": "com.openfaas.function", "value": "protectedapi"} in service["labels"]
+    assert {"label": "function", "value": "true"} in service["labels"]
+
+
+def test_swarm_publishes_a_host_port_only_when_configured(workdir: Path) -> None:
+    plain = run(workdir, "swarm").of_type("docker:index/service:Service")["protectedapi"].plain()
+    assert "endpointSpec" not in plain
+    published = run(workdir, "swarm", publishedPorts={"protectedapi": 8081})
+    assert published.of_type("docker:index/service:Service")["protectedapi"].plain()["endpointSpec"] == {
+        "ports": [{"targetPort": 8080, "publishedPort": 8081, "publishMode": "host"}]
+    }
+
+
+# -- Both targets ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["kubernetes", "swarm"])
+def test_the_secret_value_reaches_resources_only_as_a_secret(workdir: Path, target: str) -> None:
+    mocks = run(workdir, target)
+    encoded = base64.b64encode(DEMO_SECRET.encode()).decode()
+    leaks = {
+        r.name: plain_text_leaks(dict(r.inputs), DEMO_SECRET) + plain_text_leaks(dict(r.inputs), encoded)
+        for r in mocks.registered
+    }
+    assert {name: paths for name, paths in leaks.items() if paths} == {}
+
+
+@pytest.mark.parametrize("target", ["kubernetes", "swarm"])
+def test_a_missing_secret_stops_the_program_before_any_resource(workdir: Path, target: str) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program(workdir, config={"target": target}, secrets={})
+    assert str(caught.value) == (
+        f"{workdir / 'stack.yaml'}:6: function 'protectedapi' needs secret 'secret_api_key', which is not "
+        "set: run `pulumi config set --secret --path 'secrets.secret_api_key' <value>`"
+    )
+
+
+def test_secrets_stored_in_plain_text_are_refused(workdir: Path) -> None:
+    with pytest.raises(pulumi.RunError, match=r"config 'secrets' is stored in plain text"):
+        run_program(workdir, config={"target": "swarm", "secrets": {"secret_api_key": "x"}})
+
+
+def test_an_unknown_target_is_refused_with_the_fix(workdir: Path) -> None:
+    with pytest.raises(pulumi.RunError, match=r"config 'target' is 'nomad'; it must be one of kubernetes, swarm"):
+        run(workdir, "nomad")

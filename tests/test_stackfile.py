@@ -1,0 +1,235 @@
+"""The stack-file loader reads `stack.yaml` as faas-cli does (openfaas/go-sdk `stack`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from components.stackfile import (
+    Function,
+    FunctionResources,
+    StackFileError,
+    default_stack_path,
+    load_stack,
+    select_functions,
+)
+
+API_KEY_PROTECTED = """\
+provider:
+  name: faas
+  gateway: http://localhost:8080
+
+functions:
+  protectedapi:
+    lang: Dockerfile
+    skip_build: true
+    image: functions/api-key-protected:latest
+    secrets:
+     - secret_api_key
+"""
+
+
+def write(tmp_path: Path, text: str, name: str = "stack.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def stack_with(tmp_path: Path, function_body: str) -> Function:
+    text = "provider:\n  name: openfaas\nfunctions:\n  fn:\n" + "".join(
+        f"    {line}\n" for line in function_body.splitlines()
+    )
+    return load_stack(write(tmp_path, text), env={}).functions["fn"]
+
+
+def test_reads_the_api_key_protected_example(tmp_path: Path) -> None:
+    stack = load_stack(write(tmp_path, API_KEY_PROTECTED), env={})
+    assert stack.provider.gateway == "http://localhost:8080"
+    assert stack.functions == {
+        "protectedapi": Function(
+            name="protectedapi",
+            line=6,
+            lang="Dockerfile",
+            skip_build=True,
+            image="functions/api-key-protected:latest",
+            secrets=("secret_api_key",),
+        )
+    }
+
+
+def test_legacy_provider_name_faas_is_accepted_with_a_deprecation_warning(tmp_path: Path) -> None:
+    path = write(tmp_path, API_KEY_PROTECTED)
+    assert load_stack(path, env={}).warnings == (
+        f"{path}:2: provider.name 'faas' is deprecated: change it to 'openfaas'",
+    )
+
+
+def test_other_provider_names_are_rejected_as_faas_cli_does(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: serverless\nfunctions:\n  fn:\n    image: a\n")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={})
+    assert str(caught.value) == (
+        f"{path}:2: ['openfaas'] is the only valid \"provider.name\" for the OpenFaaS CLI, "
+        "but you gave: serverless"
+    )
+
+
+def test_scalars_keep_their_raw_text_as_go_yaml_decodes_them(tmp_path: Path) -> None:
+    fn = stack_with(
+        tmp_path,
+        "image: a\nlabels:\n  com.openfaas.scale.zero: false\n  scale: 1\n"
+        "environment:\n  version: 1.0\n  debug: True\n  empty:\n",
+    )
+    assert fn.labels == {"com.openfaas.scale.zero": "false", "scale": "1"}
+    assert fn.environment == {"version": "1.0", "debug": "True", "empty": ""}
+
+
+def test_every_deploy_time_field_is_read(tmp_path: Path) -> None:
+    fn = stack_with(
+        tmp_path,
+        "image: ghcr.io/o/fn:1\nfprocess: cat\nnamespace: team-a\nreadonly_root_filesystem: true\n"
+        "constraints:\n  - node.role == worker\nannotations:\n  topic: cron\n"
+        "limits:\n  memory: 128Mi\n  cpu: 200m\nrequests:\n  memory: 64Mi\n"
+        "build_args:\n  GO111MODULE: on\nbuild_options:\n  - dev\nplatforms: linux/amd64\n"
+        "handler: ./fn\nlang: go",
+    )
+    assert (fn.image, fn.fprocess, fn.namespace, fn.readonly_root_filesystem) == (
+        "ghcr.io/o/fn:1", "cat", "team-a", True,
+    )
+    assert fn.constraints == ("node.role == worker",)
+    assert fn.annotations == {"topic": "cron"}
+    assert fn.limits == FunctionResources(memory="128Mi", cpu="200m")
+    assert fn.requests == FunctionResources(memory="64Mi")
+    assert (fn.build_args, fn.build_options, fn.platforms, fn.handler, fn.lang) == (
+        {"GO111MODULE": "on"}, ("dev",), "linux/amd64", "./fn", "go",
+    )
+
+
+def test_absent_constraints_and_limits_are_none_not_empty(tmp_path: Path) -> None:
+    fn = stack_with(tmp_path, "image: a")
+    assert (fn.constraints, fn.limits, fn.requests) == (None, None, None)
+
+
+def test_variables_are_substituted_before_parsing(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\n  gateway: http://${GATEWAY_IP}:8080\nfunctions:\n"
+        "  fn:\n    image: ${DOCKER_USER:-alexellis2}/url-ping:0.3\n",
+    )
+    stack = load_stack(path, env={"DOCKER_USER": "team"})
+    assert stack.provider.gateway == "http://:8080"
+    assert stack.functions["fn"].image == "team/url-ping:0.3"
+
+
+def test_a_bad_substitution_names_the_file_and_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: ${TAG-dev}\n")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={})
+    assert str(caught.value) == (
+        f"{path}:5: '${{TAG-dev}}' uses a form faas-cli does not support; use '${{TAG:-default}}'"
+    )
+
+
+def test_environment_files_merge_over_environment_and_later_files_win(tmp_path: Path) -> None:
+    (tmp_path / "conf").mkdir()
+    write(tmp_path, "environment:\n  a: file1\n  b: file1\n", "conf/one.yml")
+    write(tmp_path, "environment:\n  b: file2\n", "conf/two.yml")
+    fn = stack_with(
+        tmp_path,
+        "image: a\nenvironment:\n  a: inline\n  c: inline\nenvironment_file:\n  - conf/one.yml\n  - conf/two.yml",
+    )
+    assert fn.environment == {"a": "file1", "b": "file2", "c": "inline"}
+    assert fn.environment_file == ("conf/one.yml", "conf/two.yml")
+
+
+def test_environment_files_are_read_relative_to_the_stack_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, "environment:\n  from: file\n", "env.yml")
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    environment_file: [env.yml]\n")
+    monkeypatch.chdir("/")
+    assert load_stack(path, env={}).functions["fn"].environment == {"from": "file"}
+
+
+def test_a_missing_environment_file_is_an_error_naming_function_and_file(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    environment_file:\n      - gone.yml\n")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={})
+    assert str(caught.value) == (
+        f"{path}:7: function 'fn': environment_file 'gone.yml' not found "
+        f"(looked for {tmp_path / 'gone.yml'}): create it or remove it from the list"
+    )
+
+
+def test_duplicate_keys_are_an_error_with_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n  fn:\n    image: b\n")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={})
+    assert str(caught.value) == (
+        f'{path}:6: mapping key "fn" already defined at line 4 (functions): remove or rename one of them'
+    )
+
+
+def test_a_tab_in_indentation_is_a_yaml_error_with_a_hint(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n\tlang: go\n")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={})
+    assert caught.value.line == 6
+    assert "indent with spaces, YAML does not allow TAB characters" in str(caught.value)
+
+
+def test_secrets_written_as_a_string_is_an_error_that_shows_the_list_form(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack_with(tmp_path, "image: a\nsecrets: api-key")
+    assert caught.value.message == (
+        "function 'fn': 'secrets' must be a list, not the value 'api-key': write it as a list, e.g.\n  - api-key"
+    )
+
+
+def test_environment_written_as_a_list_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack_with(tmp_path, "image: a\nenvironment:\n  - GREETING: Hello")
+    assert caught.value.message == (
+        "function 'fn': 'environment' must be a mapping ('KEY: value' lines), not a list: remove the '- '"
+    )
+
+
+def test_a_likely_typo_gets_a_warning_that_suggests_the_key(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    secret:\n      - k\n")
+    assert load_stack(path, env={}).warnings == (
+        f"{path}:6: unknown key 'secret' in function 'fn' is ignored: did you mean 'secrets'?",
+    )
+
+
+def test_unrelated_unknown_keys_are_ignored_silently(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    imagePullPolicy: Always\n")
+    assert load_stack(path, env={}).warnings == ()
+
+
+def test_only_version_1_0_is_accepted(tmp_path: Path) -> None:
+    path = write(tmp_path, "version: 2.0\nprovider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={})
+    assert caught.value.message == "['1.0'] are the only valid versions for the stack file - found: 2.0"
+
+
+def test_a_missing_stack_file_says_how_to_point_at_one(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        load_stack(tmp_path / "stack.yaml", env={})
+    assert caught.value.message == "stack file not found: create it, or point the 'stackFile' config at it"
+
+
+def test_default_stack_file_is_stack_yaml_else_stack_yml(tmp_path: Path) -> None:
+    assert default_stack_path(tmp_path) == tmp_path / "stack.yaml"
+    write(tmp_path, "x", "stack.yml")
+    assert default_stack_path(tmp_path) == tmp_path / "stack.yml"
+    write(tmp_path, "x", "stack.yaml")
+    assert default_stack_path(tmp_path) == tmp_path / "stack.yaml"
+
+
+def test_filter_and_regex_select_functions_as_faas_cli_does(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  api-a:\n    image: a\n  api-b:\n    image: b\n  web:\n    image: c\n")
+    stack = load_stack(path, env={})
+    assert sorted(select_functions(stack, filter="api-*").functions) == ["api-a", "api-b"]
+    assert sorted(select_functions(stack, regex="-b").functions) == ["api-b"]
+    with pytest.raises(StackFileError, match="no functions matching --filter/--regex"):
+        select_functions(stack, filter="nothing*")
