@@ -49,9 +49,7 @@ class ChecksumKey(pulumi.dynamic.Resource):
         )
 
 
-def secret_checksum(
-    key: pulumi.Input[str], values: Mapping[str, pulumi.Input[str]]
-) -> pulumi.Output[str]:
+def secret_checksum(key: pulumi.Input[str], values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
     """The keyed digest of `values`, as a plain Output: it reveals nothing about them."""
     names = sorted(values)
     digest = pulumi.Output.all(key, *(values[n] for n in names)).apply(

@@ -67,10 +67,8 @@ def _expand(expr: str, env: Mapping[str, str], offset: int) -> str:
     current = value or ""
     if op == "":
         return current
-    if op.startswith(":-"):
-        return _nested(op[2:], env, offset) if not current else current
-    if op.startswith(":="):
-        return _nested(op[2:], env, offset) if not current else current
+    if op.startswith((":-", ":=")):
+        return current or _nested(op[2:], env, offset)
     if op.startswith("="):
         return _nested(op[1:], env, offset) if value is None else current
     if op in ("^", "^^", ",", ",,"):

@@ -240,7 +240,9 @@ def _function_resource(
         "image": f.image,
         "environment": dict(f.environment) or None,
         "labels": dict(f.labels) or None,
-        "annotations": {**f.annotations, CHECKSUM_ANNOTATION: checksum} if fn.secrets else dict(f.annotations) or None,
+        "annotations": {**f.annotations, CHECKSUM_ANNOTATION: checksum}
+        if fn.secrets
+        else dict(f.annotations) or None,
         "constraints": list(f.constraints) if f.constraints else None,
         "secrets": [s.object_name for s in fn.secrets] or None,
         "readOnlyRootFilesystem": f.readonly_root_filesystem,

@@ -87,10 +87,7 @@ def make_plan(
 ) -> DeployPlan:
     """Check `stack` against `target` and the secret names set in config, and plan resources."""
     if target not in TARGETS:
-        raise PlanError(
-            f"unknown target {target!r}: run `pulumi config set target kubernetes` "
-            "(or `swarm`)"
-        )
+        raise PlanError(f"unknown target {target!r}: run `pulumi config set target kubernetes` (or `swarm`)")
     errors: list[str] = []
     warnings: list[str] = []
     kube = target == "kubernetes"
@@ -272,4 +269,3 @@ def parse_nano_cpus(text: str) -> int | None:
     if number >= 1000 and number.is_integer():
         return int(number)
     return int(number * 1_000_000_000)
-

@@ -42,9 +42,7 @@ class Settings:
     checks: object = None
 
 
-def read_settings(
-    config: pulumi.Config, project_dir: Path
-) -> tuple[Settings, dict[str, pulumi.Output[str]]]:
+def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, dict[str, pulumi.Output[str]]]:
     """Read the project's config; returns the settings and each secret as a secret Output."""
     target = config.get("target") or "kubernetes"
     if target not in TARGETS:

@@ -187,9 +187,7 @@ def select_functions(stack: StackFile, *, filter: str = "", regex: str = "") -> 
             f"({'regex ' + repr(regex) if regex else 'filter ' + repr(filter)}; "
             f"functions: {', '.join(sorted(stack.functions)) or 'none'})",
         )
-    return StackFile(
-        stack.path, stack.provider, kept, stack.version, stack.configuration, stack.warnings
-    )
+    return StackFile(stack.path, stack.provider, kept, stack.version, stack.configuration, stack.warnings)
 
 
 class _Loader(yaml.BaseLoader):
@@ -212,7 +210,7 @@ class _Reader:
 
     def compose(self, text: str) -> Node | None:
         try:
-            return yaml.compose(text, Loader=_Loader)  # type: ignore[no-any-return]
+            return yaml.compose(text, Loader=_Loader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or "invalid YAML"
@@ -241,15 +239,11 @@ class _Reader:
             )
         functions = self.functions(top.get("functions"))
         configuration = self.configuration(top.get("configuration"))
-        return StackFile(
-            self.path, provider, functions, version, configuration, tuple(self.warnings)
-        )
+        return StackFile(self.path, provider, functions, version, configuration, tuple(self.warnings))
 
     def provider(self, entry: tuple[ScalarNode, Node] | None) -> Provider:
         if entry is None:
-            raise StackFileError(
-                self.path, "no 'provider:' section: add 'provider:\\n  name: openfaas'"
-            )
+            raise StackFileError(self.path, "no 'provider:' section: add 'provider:\\n  name: openfaas'")
         node = entry[1]
         keys = self.mapping(node, "provider")
         self.check_keys(keys, _PROVIDER_KEYS, "in 'provider'")
@@ -284,8 +278,8 @@ class _Reader:
         def get(key: str, read: Callable[[Node, str], T], default: T) -> T:
             return read(keys[key][1], f"{what}: '{key}'") if key in keys else default
 
-        environment = get("environment", self.string_map, {})
-        env_files = get("environment_file", self.string_list, ())
+        environment: dict[str, str] = get("environment", self.string_map, {})
+        env_files: tuple[str, ...] = get("environment_file", self.string_list, ())
         merged = dict(environment)
         for env_file in env_files:
             merged.update(self.environment_file(env_file, keys["environment_file"][1], name))

@@ -126,9 +126,7 @@ def _service(
         fn.resource_name,
         name=fn.name,
         labels=[docker.ServiceLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
-        mode=docker.ServiceModeArgs(
-            replicated=docker.ServiceModeReplicatedArgs(replicas=fn.replicas)
-        ),
+        mode=docker.ServiceModeArgs(replicated=docker.ServiceModeReplicatedArgs(replicas=fn.replicas)),
         task_spec=docker.ServiceTaskSpecArgs(
             container_spec=docker.ServiceTaskSpecContainerSpecArgs(
                 image=f.image,

@@ -28,7 +28,8 @@ class Registered:
 
     def plain(self) -> dict[str, Any]:
         """The inputs with secret wrappers removed."""
-        return _unwrap(dict(self.inputs))
+        plain: dict[str, Any] = _unwrap(dict(self.inputs))
+        return plain
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
@@ -65,7 +66,7 @@ def run_program(
         secret_keys.append(f"{PROJECT}:secrets")
     pulumi.runtime.set_all_config(values, secret_keys)
 
-    @pulumi.runtime.test
+    @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def program() -> None:
         runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")
 

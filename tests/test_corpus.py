@@ -10,18 +10,24 @@ import pytest
 from components.plan import PlanError, make_plan
 from components.stackfile import StackFileError, load_stack
 
-CORPUS = Path(os.environ.get("OPENFAAS_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus/stackfiles"))
+CORPUS = Path(
+    os.environ.get("OPENFAAS_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus/stackfiles")
+)
 
 # File -> (line, start of the message): faas-cli stops on these too, or cannot deploy them.
 REJECTED = {
     "ajaxe__openfaas-functions__all.yml": (25, 'mapping key "unfluff" already defined at line 5'),
     "openfaas__faas__sample-functions_stack.yml.2018-03-apikeyprotected.yml": (
-        48, "invalid YAML: found character '\\t' that cannot start any token",
+        48,
+        "invalid YAML: found character '\\t' that cannot start any token",
     ),
     # faas-cli deploy reads these environment_file paths too; the corpus does not carry them.
     "alexellis__derek__derek.yml": (21, "function 'derek-0113': environment_file 'secrets.yml' not found"),
     "openfaas__openfaas-cloud__dashboard_stack.yml": (15, "function 'system-dashboard': environment_file"),
-    "openfaas__openfaas-cloud__stack.yml": (20, "function 'system-github-event': environment_file 'github.yml'"),
+    "openfaas__openfaas-cloud__stack.yml": (
+        20,
+        "function 'system-github-event': environment_file 'github.yml'",
+    ),
     "openfaas__workshop__issue-bot_stack.yml": (16, "function 'issue-bot': environment_file 'env.yml'"),
 }
 FILES = sorted(p.name for p in CORPUS.glob("*")) if CORPUS.is_dir() else []

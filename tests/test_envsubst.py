@@ -41,7 +41,9 @@ def test_unterminated_expression_is_an_error_at_its_dollar() -> None:
 
 @pytest.mark.parametrize("form", ["${TAG-dev}", "${TAG+x}", "${TAG:?x}", "${TAG:+x}"])
 def test_forms_faas_cli_does_not_support_are_errors(form: str) -> None:
-    with pytest.raises(SubstitutionError, match="form faas-cli does not support; use '\\$\\{TAG:-default\\}'"):
+    with pytest.raises(
+        SubstitutionError, match="form faas-cli does not support; use '\\$\\{TAG:-default\\}'"
+    ):
         substitute(form, {})
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.plan import PlanError, SecretPlan, make_plan, parse_memory_bytes, parse_nano_cpus
+from components.plan import DeployPlan, PlanError, SecretPlan, make_plan, parse_memory_bytes, parse_nano_cpus
 from components.stackfile import Function, FunctionResources, Provider, StackFile
 
 PATH = Path("/repo/stack.yaml")
@@ -21,9 +21,14 @@ def fn(name: str = "protectedapi", line: int = 6, **fields: object) -> Function:
     return Function(name=name, line=line, **fields)  # type: ignore[arg-type]
 
 
-def kube_plan(s: StackFile, secrets: set[str] | None = None, **kw: object):  # type: ignore[no-untyped-def]
-    return make_plan(s, target="kubernetes", default_namespace="openfaas-fn",
-                     configured_secrets=secrets or set(), **kw)  # type: ignore[arg-type]
+def kube_plan(s: StackFile, secrets: set[str] | None = None, empty: set[str] | None = None) -> DeployPlan:
+    return make_plan(
+        s,
+        target="kubernetes",
+        default_namespace="openfaas-fn",
+        configured_secrets=secrets or set(),
+        empty_secrets=empty or set(),
+    )
 
 
 def test_a_missing_secret_names_function_secret_and_the_command_that_fixes_it() -> None:
@@ -37,7 +42,7 @@ def test_a_missing_secret_names_function_secret_and_the_command_that_fixes_it() 
 
 def test_an_empty_secret_value_is_an_error() -> None:
     with pytest.raises(PlanError, match="secret 'k' is empty"):
-        kube_plan(stack(fn(secrets=("k",))), {"k"}, empty_secrets={"k"})
+        kube_plan(stack(fn(secrets=("k",))), {"k"}, {"k"})
 
 
 def test_kubernetes_secret_names_map_to_dns_1123_and_keep_the_file_name() -> None:
@@ -57,8 +62,12 @@ def test_two_secrets_mapping_to_one_kubernetes_name_is_an_error_naming_both() ->
 
 
 def test_swarm_keeps_secret_names_as_they_are() -> None:
-    plan = make_plan(stack(fn(secrets=("secret_api_key",))), target="swarm",
-                     default_namespace="openfaas-fn", configured_secrets={"secret_api_key"})
+    plan = make_plan(
+        stack(fn(secrets=("secret_api_key",))),
+        target="swarm",
+        default_namespace="openfaas-fn",
+        configured_secrets={"secret_api_key"},
+    )
     assert plan.secrets == {"secret_api_key": SecretPlan("secret_api_key", "", "secret_api_key")}
 
 
@@ -78,9 +87,7 @@ def test_an_unparseable_image_reference_is_an_error() -> None:
 
 
 def test_functions_in_their_own_namespace_get_their_secrets_there() -> None:
-    plan = kube_plan(
-        stack(fn("a", secrets=("k",)), fn("b", secrets=("k",), namespace="team")), {"k"}
-    )
+    plan = kube_plan(stack(fn("a", secrets=("k",)), fn("b", secrets=("k",), namespace="team")), {"k"})
     assert sorted(plan.secrets) == ["openfaas-fn/k", "team/k"]
     assert plan.functions["b"].namespace == "team"
 
@@ -119,11 +126,16 @@ def test_resource_names_do_not_depend_on_order_or_on_other_functions() -> None:
     assert one.secrets == {k: v for k, v in two.secrets.items() if k in one.secrets}
 
 
-@pytest.mark.parametrize(("text", "expected"), [("64m", 64 << 20), ("128Mi", 128 << 20), ("1g", 1 << 30), ("512", 512)])
+@pytest.mark.parametrize(
+    ("text", "expected"), [("64m", 64 << 20), ("128Mi", 128 << 20), ("1g", 1 << 30), ("512", 512)]
+)
 def test_memory_is_read_as_docker_reads_it(text: str, expected: int) -> None:
     assert parse_memory_bytes(text) == expected
 
 
-@pytest.mark.parametrize(("text", "expected"), [("500m", 500_000_000), ("0.5", 500_000_000), ("2", 2_000_000_000), ("100000000", 100_000_000)])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("500m", 500_000_000), ("0.5", 500_000_000), ("2", 2_000_000_000), ("100000000", 100_000_000)],
+)
 def test_cpu_is_read_as_nano_cpus(text: str, expected: int) -> None:
     assert parse_nano_cpus(text) == expected

@@ -61,7 +61,9 @@ def test_kubernetes_secret_is_named_for_dns_and_keyed_by_the_openfaas_name(workd
 
 
 def test_kubernetes_deployment_mounts_the_secret_as_faas_netes_does(workdir: Path) -> None:
-    deployment = run(workdir, "kubernetes").of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"]
+    deployment = run(workdir, "kubernetes").of_type("kubernetes:apps/v1:Deployment")[
+        "openfaas-fn/protectedapi"
+    ]
     spec = deployment.plain()["spec"]
     pod = spec["template"]["spec"]
     assert deployment.plain()["metadata"]["labels"] == {"faas_function": "protectedapi"}
@@ -71,7 +73,12 @@ def test_kubernetes_deployment_mounts_the_secret_as_faas_netes_does(workdir: Pat
             "name": "protectedapi-projected-secrets",
             "projected": {
                 "sources": [
-                    {"secret": {"name": "secret-api-key", "items": [{"key": "secret_api_key", "path": "secret_api_key"}]}}
+                    {
+                        "secret": {
+                            "name": "secret-api-key",
+                            "items": [{"key": "secret_api_key", "path": "secret_api_key"}],
+                        }
+                    }
                 ]
             },
         }
@@ -96,7 +103,9 @@ def test_kubernetes_service_exposes_port_8080_to_the_function(workdir: Path) -> 
 
 def checksum(mocks: RecordingMocks) -> str:
     deployment = mocks.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"]
-    value: str = deployment.plain()["spec"]["template"]["metadata"]["annotations"]["openfaas-stack/secrets-checksum"]
+    value: str = deployment.plain()["spec"]["template"]["metadata"]["annotations"][
+        "openfaas-stack/secrets-checksum"
+    ]
     return value
 
 
@@ -114,10 +123,16 @@ def test_the_checksum_is_keyed_not_a_bare_hash_of_the_value(workdir: Path) -> No
 
 
 def test_skip_await_is_off_unless_configured(workdir: Path) -> None:
-    plain = run(workdir, "kubernetes").of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()
+    plain = (
+        run(workdir, "kubernetes")
+        .of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"]
+        .plain()
+    )
     assert "pulumi.com/skipAwait" not in plain["metadata"]["annotations"]
     configured = run(workdir, "kubernetes", skipAwait="true")
-    annotations = configured.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()["metadata"]["annotations"]
+    annotations = configured.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()[
+        "metadata"
+    ]["annotations"]
     assert annotations["pulumi.com/skipAwait"] == "true"
 
 
@@ -215,5 +230,7 @@ def test_secrets_stored_in_plain_text_are_refused(workdir: Path) -> None:
 
 
 def test_an_unknown_target_is_refused_with_the_fix(workdir: Path) -> None:
-    with pytest.raises(pulumi.RunError, match=r"config 'target' is 'nomad'; it must be one of kubernetes, swarm"):
+    with pytest.raises(
+        pulumi.RunError, match=r"config 'target' is 'nomad'; it must be one of kubernetes, swarm"
+    ):
         run(workdir, "nomad")

@@ -95,14 +95,21 @@ def test_every_deploy_time_field_is_read(tmp_path: Path) -> None:
         "handler: ./fn\nlang: go",
     )
     assert (fn.image, fn.fprocess, fn.namespace, fn.readonly_root_filesystem) == (
-        "ghcr.io/o/fn:1", "cat", "team-a", True,
+        "ghcr.io/o/fn:1",
+        "cat",
+        "team-a",
+        True,
     )
     assert fn.constraints == ("node.role == worker",)
     assert fn.annotations == {"topic": "cron"}
     assert fn.limits == FunctionResources(memory="128Mi", cpu="200m")
     assert fn.requests == FunctionResources(memory="64Mi")
     assert (fn.build_args, fn.build_options, fn.platforms, fn.handler, fn.lang) == (
-        {"GO111MODULE": "on"}, ("dev",), "linux/amd64", "./fn", "go",
+        {"GO111MODULE": "on"},
+        ("dev",),
+        "linux/amd64",
+        "./fn",
+        "go",
     )
 
 
@@ -137,21 +144,31 @@ def test_environment_files_merge_over_environment_and_later_files_win(tmp_path: 
     write(tmp_path, "environment:\n  b: file2\n", "conf/two.yml")
     fn = stack_with(
         tmp_path,
-        "image: a\nenvironment:\n  a: inline\n  c: inline\nenvironment_file:\n  - conf/one.yml\n  - conf/two.yml",
+        "image: a\nenvironment:\n  a: inline\n  c: inline\n"
+        "environment_file:\n  - conf/one.yml\n  - conf/two.yml",
     )
     assert fn.environment == {"a": "file1", "b": "file2", "c": "inline"}
     assert fn.environment_file == ("conf/one.yml", "conf/two.yml")
 
 
-def test_environment_files_are_read_relative_to_the_stack_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_environment_files_are_read_relative_to_the_stack_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path, "environment:\n  from: file\n", "env.yml")
-    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    environment_file: [env.yml]\n")
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    environment_file: [env.yml]\n",
+    )
     monkeypatch.chdir("/")
     assert load_stack(path, env={}).functions["fn"].environment == {"from": "file"}
 
 
 def test_a_missing_environment_file_is_an_error_naming_function_and_file(tmp_path: Path) -> None:
-    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    environment_file:\n      - gone.yml\n")
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n"
+        "    environment_file:\n      - gone.yml\n",
+    )
     with pytest.raises(StackFileError) as caught:
         load_stack(path, env={})
     assert str(caught.value) == (
@@ -161,7 +178,9 @@ def test_a_missing_environment_file_is_an_error_naming_function_and_file(tmp_pat
 
 
 def test_duplicate_keys_are_an_error_with_both_lines(tmp_path: Path) -> None:
-    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n  fn:\n    image: b\n")
+    path = write(
+        tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n  fn:\n    image: b\n"
+    )
     with pytest.raises(StackFileError) as caught:
         load_stack(path, env={})
     assert str(caught.value) == (
@@ -181,7 +200,8 @@ def test_secrets_written_as_a_string_is_an_error_that_shows_the_list_form(tmp_pa
     with pytest.raises(StackFileError) as caught:
         stack_with(tmp_path, "image: a\nsecrets: api-key")
     assert caught.value.message == (
-        "function 'fn': 'secrets' must be a list, not the value 'api-key': write it as a list, e.g.\n  - api-key"
+        "function 'fn': 'secrets' must be a list, not the value 'api-key': "
+        "write it as a list, e.g.\n  - api-key"
     )
 
 
@@ -194,14 +214,19 @@ def test_environment_written_as_a_list_is_an_error(tmp_path: Path) -> None:
 
 
 def test_a_likely_typo_gets_a_warning_that_suggests_the_key(tmp_path: Path) -> None:
-    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    secret:\n      - k\n")
+    path = write(
+        tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    secret:\n      - k\n"
+    )
     assert load_stack(path, env={}).warnings == (
         f"{path}:6: unknown key 'secret' in function 'fn' is ignored: did you mean 'secrets'?",
     )
 
 
 def test_unrelated_unknown_keys_are_ignored_silently(tmp_path: Path) -> None:
-    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    imagePullPolicy: Always\n")
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n    imagePullPolicy: Always\n",
+    )
     assert load_stack(path, env={}).warnings == ()
 
 
@@ -227,7 +252,11 @@ def test_default_stack_file_is_stack_yaml_else_stack_yml(tmp_path: Path) -> None
 
 
 def test_filter_and_regex_select_functions_as_faas_cli_does(tmp_path: Path) -> None:
-    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  api-a:\n    image: a\n  api-b:\n    image: b\n  web:\n    image: c\n")
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n"
+        "  api-a:\n    image: a\n  api-b:\n    image: b\n  web:\n    image: c\n",
+    )
     stack = load_stack(path, env={})
     assert sorted(select_functions(stack, filter="api-*").functions) == ["api-a", "api-b"]
     assert sorted(select_functions(stack, regex="-b").functions) == ["api-b"]
