@@ -78,22 +78,19 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, d
 
 def _read_secrets(config: pulumi.Config) -> dict[str, str]:
     key = config.full_key("secrets")
-    raw = pulumi.runtime.get_config(key)
-    if raw is None:
-        return {}
-    if not pulumi.runtime.is_config_secret(key):
-        raise ConfigError(
-            "config 'secrets' is stored in plain text in the stack's config file: remove it with "
-            "`pulumi config rm secrets` and set each value with "
-            "`pulumi config set --secret --path 'secrets.<name>' <value>`"
-        )
     try:
-        parsed = json.loads(raw)
+        parsed = json.loads(pulumi.runtime.get_config(key) or "{}")
     except (TypeError, ValueError):
         parsed = None
     if not isinstance(parsed, dict):
         raise ConfigError(
             "config 'secrets' must be an object of OpenFaaS secret name -> value: set each one with "
+            "`pulumi config set --secret --path 'secrets.<name>' <value>`"
+        )
+    if parsed and not pulumi.runtime.is_config_secret(key):
+        raise ConfigError(
+            "config 'secrets' is stored in plain text in the stack's config file: remove it with "
+            "`pulumi config rm secrets` and set each value with "
             "`pulumi config set --secret --path 'secrets.<name>' <value>`"
         )
     for name, value in parsed.items():
