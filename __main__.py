@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from components.checks import CheckConfigError, parse_checks, resolve_gateway
 from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
@@ -26,7 +28,9 @@ try:
         configured_secrets=settings.secret_names,
         empty_secrets=settings.empty_secrets,
     )
-except (ConfigError, StackFileError, PlanError) as error:
+    gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
+    checks = parse_checks(settings.checks, functions=plan.functions, gateway=gateway)
+except (ConfigError, StackFileError, PlanError, CheckConfigError) as error:
     raise pulumi.RunError(str(error)) from None
 
 for warning in (*stack_file.warnings, *plan.warnings):
@@ -49,6 +53,7 @@ openfaas = OpenFaaSStack(
     OpenFaaSStackArgs(
         plan=plan,
         secret_values=secret_values,
+        checks=checks,
         kubernetes=KubernetesOptions(
             workload=settings.kubernetes_workload,
             skip_await=settings.skip_await,

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 
 from components import kubernetes, swarm
-from components.checksum import ChecksumKey
-from components.plan import DeployPlan
+from components.checks import CheckSpec, trigger_digest
+from components.checksum import ChecksumKey, secret_checksum
+from components.invoke_check import InvokeCheck, InvokeCheckArgs
+from components.plan import DeployPlan, FunctionPlan
 
 
 @dataclass(frozen=True)
 class OpenFaaSStackArgs:
-    """What the component deploys: a checked plan, the secret values, the target's options."""
+    """What the component deploys: a checked plan, the secret values, the checks, the target's options."""
 
     plan: DeployPlan
     secret_values: Mapping[str, pulumi.Output[str]]
+    checks: Mapping[str, CheckSpec] = field(default_factory=dict)
     kubernetes: kubernetes.KubernetesOptions = field(default_factory=kubernetes.KubernetesOptions)
     swarm: swarm.SwarmOptions = field(default_factory=swarm.SwarmOptions)
 
@@ -26,6 +31,7 @@ class OpenFaaSStack(pulumi.ComponentResource):
     """Every secret and function of an OpenFaaS stack file, on Kubernetes or Docker Swarm."""
 
     function_resources: dict[str, list[pulumi.Resource]]
+    checks: dict[str, InvokeCheck]
     functions: pulumi.Output[dict[str, str]]
     secrets: pulumi.Output[list[str]]
 
@@ -43,8 +49,36 @@ class OpenFaaSStack(pulumi.ComponentResource):
             self.function_resources = swarm.declare(
                 plan, args.secret_values, checksum_key.key, args.swarm, self
             )
+        self.checks = {
+            name: self._check(fn, args.checks[name], args.secret_values, checksum_key.key)
+            for name, fn in plan.functions.items()
+            if name in args.checks and args.checks[name].enabled
+        }
         self.functions = pulumi.Output.from_input(
             {name: fn.function.image for name, fn in plan.functions.items()}
         )
         self.secrets = pulumi.Output.from_input(sorted(plan.secrets))
         self.register_outputs({"functions": self.functions, "secrets": self.secrets})
+
+    def _check(
+        self,
+        fn: FunctionPlan,
+        spec: CheckSpec,
+        secret_values: Mapping[str, pulumi.Output[str]],
+        checksum_key: pulumi.Output[str],
+    ) -> InvokeCheck:
+        """The invoke check of one function; it re-runs when the function or its secrets change."""
+        settings = json.dumps(
+            {k: v for k, v in dataclasses.asdict(fn.function).items() if k != "line"},
+            sort_keys=True,
+            default=str,
+        )
+        checksum = secret_checksum(checksum_key, {s.name: secret_values[s.name] for s in fn.secrets})
+        triggers = checksum.apply(
+            lambda digest: trigger_digest([fn.namespace, str(fn.replicas), settings, digest])
+        )
+        return InvokeCheck(
+            f"{fn.resource_name}-check",
+            InvokeCheckArgs(spec, {name: secret_values[name] for name in spec.secret_names}, triggers),
+            pulumi.ResourceOptions(parent=self, depends_on=self.function_resources[fn.name]),
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -39,12 +40,16 @@ def load(text: str, tmp: Path) -> None:
 
 @FUZZ
 @given(document=DOCUMENTS)
-def test_structured_documents_raise_only_stack_file_errors(document: object, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_structured_documents_raise_only_stack_file_errors(
+    document: object, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     load(yaml.safe_dump(document), tmp_path_factory.mktemp("fuzz"))
 
 
 @FUZZ
 @given(document=DOCUMENTS, cut=st.integers(min_value=0, max_value=400), junk=st.text(max_size=6))
-def test_damaged_documents_raise_only_stack_file_errors(document: object, cut: int, junk: str, tmp_path_factory) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_documents_raise_only_stack_file_errors(
+    document: object, cut: int, junk: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     text = yaml.safe_dump({"provider": {"name": "openfaas"}, "functions": {"fn": document}})
     load(text[:cut] + junk + text[cut:], tmp_path_factory.mktemp("fuzz"))

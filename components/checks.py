@@ -1,0 +1,439 @@
+"""Post-deploy invoke checks: the `checks` config, read into one `CheckSpec` per function.
+
+Pure Python (no Pulumi): `parse_checks` validates the config against the stack's functions,
+`resolve_gateway` picks the gateway as faas-cli does, and `answer_matches` / `describe_expectation`
+say what a passing answer is. `components/invoke_check.py` runs the probes.
+
+Config (`checks`, an object keyed by function name; every key optional):
+
+    checks:
+      protectedapi:
+        method: POST                     # default POST, as `faas-cli invoke`
+        path: /function/protectedapi     # or `url: https://...`; default <gateway>/function/<name>
+        body: ""
+        headers:
+          X-Api-Key: {secret: secret-api-key}   # a secret the function mounts
+          Content-Type: text/plain              # a literal
+        expectStatus: 200                # omitted: any answer that is not 5xx or 404
+        expectBody: Unlocked the function!      # substring; or expectBodyRegex
+        refusedWithoutSecret: true       # the call without the secret headers must not unlock
+        timeoutSeconds: 120
+        enabled: true
+
+A function without an entry gets the default entry: a readiness check (it answers, not 5xx/404).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+DEFAULT_GATEWAY = "http://127.0.0.1:8080"
+DEFAULT_METHOD = "POST"
+DEFAULT_TIMEOUT_SECONDS = 120.0
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
+
+KEYS = (
+    "method", "path", "url", "body", "headers", "expectStatus", "expectBody", "expectBodyRegex",
+    "refusedWithoutSecret", "timeoutSeconds", "enabled",
+)  # fmt: skip
+
+
+class CheckConfigError(ValueError):
+    """The `checks` config cannot be used; the message names the function and the fix."""
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    """One function's invoke check, fully resolved (the URL is absolute).
+
+    `secret_headers` maps a header to the OpenFaaS secret whose value it carries.
+    `expect_status` None means "any answer that is not 5xx or 404" (readiness).
+    `refused_probe`: also send the request without the secret headers; it passes when that
+    answer does NOT satisfy the expectation (status and body), i.e. the function refused.
+    """
+
+    function: str
+    url: str
+    method: str = DEFAULT_METHOD
+    body: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)
+    secret_headers: Mapping[str, str] = field(default_factory=dict)
+    expect_status: int | None = None
+    expect_body: str | None = None
+    expect_body_regex: str | None = None
+    refused_probe: bool = False
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    enabled: bool = True
+
+    @property
+    def secret_names(self) -> tuple[str, ...]:
+        """The OpenFaaS secrets the headers reference, sorted, without repeats."""
+        return tuple(sorted(set(self.secret_headers.values())))
+
+
+def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, env: Mapping[str, str]) -> str:
+    """The gateway URL as faas-cli's `getGatewayURL` picks it.
+
+    Order: the `gateway` config, then the stack's `provider.gateway` (each only when set and not
+    the default), then `OPENFAAS_URL`, then `http://127.0.0.1:8080`; then, as faas-cli does,
+    lower-cased, trailing `/` stripped and `http://` added when there is no scheme.
+    """
+    if config_gateway and config_gateway != DEFAULT_GATEWAY:
+        gateway = config_gateway
+    elif provider_gateway and provider_gateway != DEFAULT_GATEWAY:
+        gateway = provider_gateway
+    elif env.get("OPENFAAS_URL"):
+        gateway = env["OPENFAAS_URL"]
+    else:
+        gateway = DEFAULT_GATEWAY
+    gateway = gateway.rstrip("/").lower()
+    if not gateway.startswith("http"):
+        gateway = f"http://{gateway}"
+    return gateway
+
+
+def default_url(gateway: str, function: str, namespace: str = "") -> str:
+    """`<gateway>/function/<name>`, plus `.<namespace>` when the function names one (faas-cli)."""
+    suffix = f".{namespace}" if namespace else ""
+    return f"{gateway.rstrip('/')}/function/{function}{suffix}"
+
+
+def parse_checks(raw: object, *, functions: Mapping[str, object], gateway: str) -> dict[str, CheckSpec]:
+    """One `CheckSpec` per function in `functions` (sorted by name) from the `checks` config.
+
+    `raw` is the config object (None when unset). Each function object exposes `secrets` (the
+    secrets it mounts: OpenFaaS names, or objects with a `.name` such as `plan.SecretPlan`) and
+    optionally `namespace` (added to the default URL as `/function/<name>.<namespace>`), as
+    attributes or mapping keys: a `stackfile.Function` or a `plan.FunctionPlan` both fit.
+    """
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, Mapping):
+        raise CheckConfigError(
+            f"the 'checks' config must be an object keyed by function name, got {_show(raw)}"
+        )
+    unknown = sorted(str(name) for name in raw if name not in functions)
+    if unknown:
+        available = ", ".join(sorted(functions)) or "none"
+        raise CheckConfigError(
+            f"checks.{unknown[0]}: no function named {unknown[0]!r} in the stack"
+            f"{_suggest(unknown[0], functions)}; the stack's functions are: {available}. "
+            "Fix the name or remove the entry."
+        )
+    specs: dict[str, CheckSpec] = {}
+    for name in sorted(functions):
+        entry = raw.get(name, {})
+        if not isinstance(entry, Mapping):
+            raise CheckConfigError(
+                f"checks.{name} must be an object (e.g. {{enabled: false}}), got {_show(entry)}"
+            )
+        specs[name] = _parse_entry(name, entry, functions[name], gateway)
+    return specs
+
+
+def _parse_entry(name: str, entry: Mapping[object, object], function: object, gateway: str) -> CheckSpec:
+    where = f"checks.{name}"
+    for key in entry:
+        if key not in KEYS:
+            raise CheckConfigError(
+                f"{where}: unknown key {key!r}{_suggest(str(key), KEYS)}; valid keys: {', '.join(KEYS)}"
+            )
+    method = _string(entry, "method", where, DEFAULT_METHOD).upper()
+    if method not in METHODS:
+        raise CheckConfigError(f"{where}.method: {method!r} is not one of {', '.join(METHODS)}")
+    url = _url(name, entry, where, gateway, _attr(function, "namespace", ""))
+    body = _string(entry, "body", where, "")
+    headers, secret_headers = _headers(name, entry.get("headers"), where, function)
+    expect_status = _status(entry.get("expectStatus"), where)
+    expect_body = _optional_string(entry, "expectBody", where)
+    expect_body_regex = _optional_string(entry, "expectBodyRegex", where)
+    if expect_body is not None and expect_body_regex is not None:
+        raise CheckConfigError(f"{where}: set either expectBody or expectBodyRegex, not both")
+    if expect_body_regex is not None:
+        try:
+            re.compile(expect_body_regex)
+        except re.error as exc:
+            raise CheckConfigError(
+                f"{where}.expectBodyRegex: {expect_body_regex!r} is not a valid regular "
+                f"expression ({exc}); fix it (Python `re` syntax) or use expectBody for a "
+                "plain substring"
+            ) from None
+    refused = _bool(entry, "refusedWithoutSecret", where, False)
+    if refused and not secret_headers:
+        raise CheckConfigError(
+            f"{where}.refusedWithoutSecret needs at least one header taken from a secret "
+            "(headers: {X-Api-Key: {secret: <name>}})"
+        )
+    if refused and expect_body is None and expect_body_regex is None:
+        raise CheckConfigError(
+            f"{where}.refusedWithoutSecret needs expectBody or expectBodyRegex: what only an "
+            "unlocked answer contains"
+        )
+    return CheckSpec(
+        function=name,
+        url=url,
+        method=method,
+        body=body,
+        headers=headers,
+        secret_headers=secret_headers,
+        expect_status=expect_status,
+        expect_body=expect_body,
+        expect_body_regex=expect_body_regex,
+        refused_probe=refused,
+        timeout_seconds=_timeout(entry.get("timeoutSeconds"), where),
+        enabled=_bool(entry, "enabled", where, True),
+    )
+
+
+def _url(name: str, entry: Mapping[object, object], where: str, gateway: str, namespace: object) -> str:
+    path = _optional_string(entry, "path", where)
+    url = _optional_string(entry, "url", where)
+    if path is not None and url is not None:
+        raise CheckConfigError(f"{where}: set either path (on the gateway) or url (absolute), not both")
+    if url is not None:
+        if not re.match(r"https?://[^/]", url):
+            raise CheckConfigError(
+                f"{where}.url: {url!r} is not an absolute http(s) URL; use path for a path on "
+                f"the gateway ({gateway})"
+            )
+        return url
+    if path is not None:
+        return f"{gateway.rstrip('/')}/{path.lstrip('/')}"
+    return default_url(gateway, name, namespace if isinstance(namespace, str) else "")
+
+
+def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict[str, str], dict[str, str]]:
+    if raw is None:
+        return {}, {}
+    if not isinstance(raw, Mapping):
+        raise CheckConfigError(
+            f"{where}.headers must be an object of header: value or header: {{secret: <name>}}, "
+            f"got {_show(raw)}"
+        )
+    mounted = _mounted_secrets(function)
+    literal: dict[str, str] = {}
+    secret: dict[str, str] = {}
+    for header, value in raw.items():
+        at = f"{where}.headers.{header}"
+        if not isinstance(header, str) or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header):
+            raise CheckConfigError(f"{at}: {header!r} is not a valid HTTP header name")
+        if isinstance(value, str):
+            literal[header] = value
+            continue
+        if not isinstance(value, Mapping) or set(value) != {"secret"} or not isinstance(value["secret"], str):
+            raise CheckConfigError(
+                f"{at} must be a string or {{secret: <name of a secret the function mounts>}}, "
+                f"got {_show(value)}"
+            )
+        secret_name = value["secret"]
+        if secret_name not in mounted:
+            mounts = f"it mounts: {', '.join(mounted)}" if mounted else "it mounts no secrets"
+            raise CheckConfigError(
+                f"{at}: function {name!r} does not mount the secret {secret_name!r} ({mounts}); "
+                "reference one of those or add it to the function's secrets in the stack file"
+            )
+        secret[header] = secret_name
+    return literal, secret
+
+
+def _status(value: object, where: str) -> int | None:
+    if value is None:
+        return None
+    status = _integer(value)
+    if status is None or not 100 <= status <= 599:
+        raise CheckConfigError(f"{where}.expectStatus must be an HTTP status 100-599, got {_show(value)}")
+    return status
+
+
+def _timeout(value: object, where: str) -> float:
+    if value is None:
+        return DEFAULT_TIMEOUT_SECONDS
+    seconds: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str):
+        try:
+            seconds = float(value)
+        except ValueError:
+            seconds = None
+    if seconds is None or not seconds > 0 or seconds != seconds or seconds == float("inf"):
+        raise CheckConfigError(f"{where}.timeoutSeconds must be a positive number, got {_show(value)}")
+    return seconds
+
+
+def _integer(value: object) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def _bool(entry: Mapping[object, object], key: str, where: str, default: bool) -> bool:
+    value = entry.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    raise CheckConfigError(f"{where}.{key} must be true or false, got {_show(value)}")
+
+
+def _string(entry: Mapping[object, object], key: str, where: str, default: str) -> str:
+    value = _optional_string(entry, key, where)
+    return default if value is None else value
+
+
+def _optional_string(entry: Mapping[object, object], key: str, where: str) -> str | None:
+    value = entry.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise CheckConfigError(f"{where}.{key} must be a string, got {_show(value)}")
+
+
+def _attr(obj: object, name: str, default: object) -> object:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _mounted_secrets(function: object) -> tuple[str, ...]:
+    """The OpenFaaS names of the secrets a function mounts: strings, or objects with `.name`."""
+    secrets = _attr(function, "secrets", ())
+    if isinstance(secrets, str):
+        return (secrets,)
+    if not isinstance(secrets, Iterable):
+        return ()
+    return tuple(s if isinstance(s, str) else str(_attr(s, "name", s)) for s in secrets)
+
+
+def _suggest(word: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _show(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return repr(value)
+
+
+# ---------------------------------------------------------------- what a passing answer is
+
+
+def is_readiness_answer(status: int) -> bool:
+    """Readiness: the function answered, not with a 5xx nor a gateway 404."""
+    return status < 500 and status != 404
+
+
+def body_matches(spec: CheckSpec, body: str) -> bool:
+    """True when the body satisfies expectBody / expectBodyRegex (or neither is set)."""
+    if spec.expect_body is not None:
+        return spec.expect_body in body
+    if spec.expect_body_regex is not None:
+        return re.search(spec.expect_body_regex, body) is not None
+    return True
+
+
+def status_matches(spec: CheckSpec, status: int) -> bool:
+    """True when the status is `expectStatus`, or a readiness answer when that is unset."""
+    return is_readiness_answer(status) if spec.expect_status is None else status == spec.expect_status
+
+
+def answer_matches(spec: CheckSpec, status: int, body: str) -> bool:
+    """True when an answer satisfies the spec's status and body expectations."""
+    return status_matches(spec, status) and body_matches(spec, body)
+
+
+def describe_expectation(spec: CheckSpec) -> str:
+    """What the spec expects, for messages: `HTTP 200 and a body containing 'Unlocked'`."""
+    if spec.expect_status is None:
+        status = "an answer that is not HTTP 5xx or 404"
+    else:
+        status = f"HTTP {spec.expect_status}"
+    if spec.expect_body is not None:
+        return f"{status} and a body containing {spec.expect_body!r}"
+    if spec.expect_body_regex is not None:
+        return f"{status} and a body matching /{spec.expect_body_regex}/"
+    return status
+
+
+# ---------------------------------------------------------------- resource properties
+
+
+def trigger_digest(parts: Iterable[str]) -> str:
+    """A stable SHA-256 over ordered parts (image, settings, secret checksum) for `triggers`.
+
+    Feed it only values that are safe to hash in the clear (use a keyed checksum for secrets).
+    """
+    return hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
+
+
+# The spec as dynamic-resource properties (snake_case keys, JSON-able values).
+SPEC_PROPS = (
+    "function", "url", "method", "body", "headers", "secret_headers", "expect_status",
+    "expect_body", "expect_body_regex", "refused_probe", "timeout_seconds", "enabled",
+)  # fmt: skip
+
+
+def spec_to_props(spec: CheckSpec) -> dict[str, object]:
+    """The spec as a plain dict keyed by SPEC_PROPS (headers copied into plain dicts)."""
+    return {
+        "function": spec.function,
+        "url": spec.url,
+        "method": spec.method,
+        "body": spec.body,
+        "headers": dict(spec.headers),
+        "secret_headers": dict(spec.secret_headers),
+        "expect_status": spec.expect_status,
+        "expect_body": spec.expect_body,
+        "expect_body_regex": spec.expect_body_regex,
+        "refused_probe": spec.refused_probe,
+        "timeout_seconds": spec.timeout_seconds,
+        "enabled": spec.enabled,
+    }
+
+
+def spec_from_props(props: Mapping[str, object]) -> CheckSpec:
+    """Rebuild a spec from properties as the engine hands them back.
+
+    The engine drops None values and turns integers into floats; both are undone here.
+    """
+    status = props.get("expect_status")
+    timeout = props.get("timeout_seconds")
+    return CheckSpec(
+        function=str(props["function"]),
+        url=str(props["url"]),
+        method=str(props.get("method") or DEFAULT_METHOD),
+        body=str(props.get("body") or ""),
+        headers=_str_map(props.get("headers")),
+        secret_headers=_str_map(props.get("secret_headers")),
+        expect_status=_integer(status) if status is not None else None,
+        expect_body=_opt_str(props.get("expect_body")),
+        expect_body_regex=_opt_str(props.get("expect_body_regex")),
+        refused_probe=bool(props.get("refused_probe", False)),
+        timeout_seconds=float(timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_SECONDS,
+        enabled=bool(props.get("enabled", True)),
+    )
+
+
+def _str_map(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
