@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,8 @@ FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCh
 
 
 def load(text: str, tmp: Path) -> None:
-    try:
+    with contextlib.suppress(StackFileError):
         parse_stack(text, tmp / "stack.yaml", env={"A": "x"})
-    except StackFileError:
-        pass
 
 
 @FUZZ
