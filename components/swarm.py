@@ -130,7 +130,7 @@ def _service(
         task_spec=docker.ServiceTaskSpecArgs(
             container_spec=docker.ServiceTaskSpecContainerSpecArgs(
                 image=f.image,
-                env=env or None,
+                env=env,
                 labels=[
                     docker.ServiceTaskSpecContainerSpecLabelArgs(label=k, value=v)
                     for k, v in sorted(labels.items())
@@ -157,7 +157,7 @@ def _service(
             ),
             resources=_resources(fn),
             restart_policy=docker.ServiceTaskSpecRestartPolicyArgs(
-                condition="any", max_attempts=5, delay="5s"
+                condition="any", max_attempts=5, delay="5s", window="0s"
             ),
             networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(name=options.network)]
             if options.network

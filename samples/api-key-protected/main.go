@@ -1,0 +1,107 @@
+// Command api-key-protected is a small, dependency-free re-implementation of
+// OpenFaaS's "ApiKeyProtected-Secrets" sample (openfaas/faas
+// sample-functions/ApiKeyProtected-Secrets/handler.go), served directly over
+// HTTP the way a function behind a watchdog is reached.
+//
+// Behaviour (kept identical to the original where it had one):
+//   - GET /_/health            -> 200 "OK" (the watchdog health path)
+//   - any other request        -> reads the secret "secret_api_key" from
+//     /var/openfaas/secrets/ (OpenFaaS >= 0.8.2), falling back to
+//     /run/secrets/ (Docker's default target, OpenFaaS <= 0.8.2);
+//     compares it, trimmed of surrounding whitespace, with the X-Api-Key
+//     request header and answers 200 "Unlocked the function!" on a match or
+//     200 "Access denied!" otherwise (the original printed both and exited 0,
+//     which the classic watchdog turns into HTTP 200).
+//   - no secret file           -> 500 (the original called log.Fatal, which
+//     the classic watchdog turns into HTTP 500).
+//
+// Environment honoured (as an OpenFaaS watchdog / go-sdk would):
+//   - port               listen port, default 8080
+//   - secret_mount_path  primary secrets directory, default /var/openfaas/secrets/
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// SecretName is the file name the original sample hard-codes.
+const SecretName = "secret_api_key"
+
+// DefaultSecretDirs is the lookup order of the original sample.
+var DefaultSecretDirs = []string{"/var/openfaas/secrets", "/run/secrets"}
+
+const (
+	msgUnlocked = "Unlocked the function!"
+	msgDenied   = "Access denied!"
+)
+
+// readSecret returns the trimmed content of the first readable <dir>/<name>.
+func readSecret(dirs []string, name string) (string, error) {
+	var errs []error
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, name))
+		if err == nil {
+			return strings.TrimSpace(string(b)), nil
+		}
+		errs = append(errs, err)
+	}
+	return "", errors.Join(errs...)
+}
+
+// Handler returns the function's HTTP handler, reading the secret from dirs
+// on every request (secrets may be mounted or rotated after start).
+func Handler(dirs []string) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/_/health", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "OK")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		secret, err := readSecret(dirs, SecretName)
+		if err != nil {
+			log.Printf("cannot read secret %q: %v", SecretName, err)
+			msg := "secret " + SecretName + " not found"
+			if !errors.Is(err, fs.ErrNotExist) {
+				msg = "secret " + SecretName + " unreadable"
+			}
+			http.Error(w, msg, http.StatusInternalServerError)
+			return
+		}
+		if secret != "" && r.Header.Get("X-Api-Key") == secret {
+			fmt.Fprintln(w, msgUnlocked)
+			return
+		}
+		fmt.Fprintln(w, msgDenied)
+	})
+	return mux
+}
+
+func secretDirs() []string {
+	if p := os.Getenv("secret_mount_path"); p != "" {
+		return append([]string{p}, DefaultSecretDirs[1:]...)
+	}
+	return DefaultSecretDirs
+}
+
+func main() {
+	port := os.Getenv("port")
+	if port == "" {
+		port = "8080"
+	}
+	srv := &http.Server{
+		Addr:              ":" + port,
+		Handler:           Handler(secretDirs()),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	log.Printf("api-key-protected listening on :%s", port)
+	log.Fatal(srv.ListenAndServe())
+}

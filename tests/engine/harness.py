@@ -1,0 +1,125 @@
+"""Run the program on the real Pulumi engine through the Automation API, in a scratch copy.
+
+Each test gets its own copy of the project and its own file backend, so it can search every file
+the engine wrote for secret values, and leaves nothing in the checkout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pulumi import automation as auto
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "stack.yaml", "components")
+PASSPHRASE = "engine-tests"
+
+
+def require_toolchain() -> None:
+    """Fail (never skip) when the engine is missing: `make test` builds it first."""
+    if shutil.which("pulumi") is None:
+        raise RuntimeError("no `pulumi` on PATH: run `make toolchain` and `source .toolchain/env.sh`")
+
+
+@dataclass
+class EngineProject:
+    """A scratch copy of the project with its own state backend and one stack."""
+
+    workdir: Path
+    backend: Path
+    stack: auto.Stack
+    outputs: list[str] = field(default_factory=list)
+
+    def set_secret(self, name: str, value: str) -> None:
+        self.stack.set_config(f"secrets.{name}", auto.ConfigValue(value, secret=True), path=True)
+
+    def set(self, key: str, value: Any) -> None:
+        """Set plain config; objects go in through `--path` one leaf at a time, as a user would."""
+        if isinstance(value, Mapping):
+            for sub, inner in value.items():
+                self.set(f"{key}.{sub}", inner)
+            return
+        text = value if isinstance(value, str) else json.dumps(value)
+        self.stack.set_config(key, auto.ConfigValue(text), path="." in key)
+
+    def preview(self) -> auto.PreviewResult:
+        result = self.stack.preview(diff=True, color="never")
+        self.outputs += [result.stdout, result.stderr]
+        return result
+
+    def up(self) -> auto.UpResult:
+        result = self.stack.up(color="never", diff=True)
+        self.outputs += [result.stdout, result.stderr]
+        return result
+
+    def destroy(self) -> auto.DestroyResult:
+        result = self.stack.destroy(color="never")
+        self.outputs += [result.stdout, result.stderr]
+        return result
+
+    def files_containing(self, needle: str) -> list[str]:
+        """Every file of the scratch project and its backend whose bytes contain `needle`."""
+        hits = []
+        for base in (self.workdir, self.backend):
+            for path in base.rglob("*"):
+                if path.is_file() and not path.is_symlink() and needle.encode() in path.read_bytes():
+                    hits.append(str(path))
+        return hits
+
+    def exported_state(self) -> str:
+        """`pulumi stack export` as a user runs it (the Automation API's export shows secrets)."""
+        return self.cli("stack", "export")
+
+    def cli(self, *args: str) -> str:
+        """Run the `pulumi` CLI on this stack, as a user would, and keep its output."""
+        env = {**os.environ, **self.stack.workspace.env_vars}
+        result = subprocess.run(
+            ["pulumi", *args, "--stack", self.stack.name, "--non-interactive"],
+            cwd=self.workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        self.outputs += [result.stdout, result.stderr]
+        return result.stdout
+
+
+def new_project(tmp: Path, stack_prefix: str, env: Mapping[str, str] | None = None) -> EngineProject:
+    workdir, backend = tmp / "project", tmp / "state"
+    workdir.mkdir()
+    backend.mkdir()
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, workdir / name)
+    (workdir / ".venv").symlink_to(ROOT / ".venv")
+    env_vars = {
+        "PULUMI_BACKEND_URL": f"file://{backend}",
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        **(env or {}),
+    }
+    stack = auto.create_stack(
+        f"{stack_prefix}-{uuid.uuid4().hex[:8]}",
+        work_dir=str(workdir),
+        opts=auto.LocalWorkspaceOptions(env_vars=env_vars),
+    )
+    return EngineProject(workdir, backend, stack)
+
+
+def run(*command: str, check: bool = True) -> str:
+    return subprocess.run(command, check=check, capture_output=True, text=True).stdout
+
+
+def docker_json(*command: str) -> Any:
+    return json.loads(run("docker", *command))
