@@ -25,7 +25,7 @@ try:
         stack_file,
         target=settings.target,
         default_namespace=settings.namespace,
-        configured_secrets=settings.secret_names,
+        configured_secrets=settings.secret_files,
         empty_secrets=settings.empty_secrets,
     )
     gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi.dynamic
+
+from components.settings import SecretValues
 
 
 def keyed_digest(key: str, values: Mapping[str, str]) -> str:
@@ -49,10 +51,11 @@ class ChecksumKey(pulumi.dynamic.Resource):
         )
 
 
-def secret_checksum(key: pulumi.Input[str], values: Mapping[str, pulumi.Input[str]]) -> pulumi.Output[str]:
-    """The keyed digest of `values`, as a plain Output: it reveals nothing about them."""
-    names = sorted(values)
-    digest = pulumi.Output.all(key, *(values[n] for n in names)).apply(
-        lambda parts: keyed_digest(parts[0], dict(zip(names, parts[1:], strict=True)))
+def secret_checksum(key: pulumi.Input[str], values: SecretValues, names: Sequence[str]) -> pulumi.Output[str]:
+    """The keyed digest of every file of the secrets `names`, as a plain Output: it reveals nothing."""
+    contents = {f"{name}/{file}": content for name in names for file, content in values.files(name).items()}
+    labels = sorted(contents)
+    digest = pulumi.Output.all(key, *(contents[label] for label in labels)).apply(
+        lambda parts: keyed_digest(parts[0], dict(zip(labels, parts[1:], strict=True)))
     )
     return pulumi.Output.unsecret(digest)

@@ -15,6 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+from components.settings import SecretValues
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
 FUNCTION_LABEL = "faas_function"
@@ -35,7 +36,7 @@ class KubernetesOptions:
 
 def declare(
     plan: DeployPlan,
-    secret_values: Mapping[str, pulumi.Output[str]],
+    secret_values: SecretValues,
     checksum_key: pulumi.Input[str],
     options: KubernetesOptions,
     parent: pulumi.Resource,
@@ -49,13 +50,13 @@ def declare(
                 name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), opts=opts
             )
     secrets = {
-        key: _secret(secret, secret_values[secret.name], _in(namespaces, secret.namespace, opts))
+        key: _secret(secret, secret_values.files(secret.name), _in(namespaces, secret.namespace, opts))
         for key, secret in plan.secrets.items()
     }
     workloads: dict[str, list[pulumi.Resource]] = {}
     for name, fn in plan.functions.items():
         fn_opts = _in(namespaces, fn.namespace, opts)
-        checksum = secret_checksum(checksum_key, {s.name: secret_values[s.name] for s in fn.secrets})
+        checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
         if options.workload == "function-crd":
             resources: list[pulumi.Resource] = [_function_resource(fn, checksum, fn_opts)]
         else:
@@ -76,17 +77,18 @@ def _in(
 
 
 def _secret(
-    secret: SecretPlan, value: pulumi.Output[str], opts: pulumi.ResourceOptions
+    secret: SecretPlan, files: Mapping[str, pulumi.Output[str]], opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Secret:
-    # The object name is DNS-1123 (`secret-api-key`); the data key keeps the OpenFaaS name, so
-    # the function reads /var/openfaas/secrets/secret_api_key as it does on faas-netes.
+    # The object name is DNS-1123 (`secret-api-key`); the data keys are the file names (the
+    # OpenFaaS name for a one-file secret), so the function reads
+    # /var/openfaas/secrets/secret_api_key as it does on faas-netes.
     return k8s.core.v1.Secret(
         secret.resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
             name=secret.object_name, namespace=secret.namespace, labels=MANAGED_BY_LABEL
         ),
         type="Opaque",
-        string_data=value.apply(lambda v: {secret.name: v}),
+        data=dict(files),
         opts=opts,
     )
 
@@ -146,7 +148,7 @@ def _deployment(
                         k8s.core.v1.VolumeProjectionArgs(
                             secret=k8s.core.v1.SecretProjectionArgs(
                                 name=s.object_name,
-                                items=[k8s.core.v1.KeyToPathArgs(key=s.name, path=s.name)],
+                                items=[k8s.core.v1.KeyToPathArgs(key=f, path=f) for f in s.files],
                             )
                         )
                         for s in fn.secrets

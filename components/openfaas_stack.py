@@ -14,6 +14,7 @@ from components.checks import CheckSpec, trigger_digest
 from components.checksum import ChecksumKey, secret_checksum
 from components.invoke_check import InvokeCheck, InvokeCheckArgs
 from components.plan import DeployPlan, FunctionPlan
+from components.settings import SecretValues
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,7 @@ class OpenFaaSStackArgs:
     """What the component deploys: a checked plan, the secret values, the checks, the target's options."""
 
     plan: DeployPlan
-    secret_values: Mapping[str, pulumi.Output[str]]
+    secret_values: SecretValues
     checks: Mapping[str, CheckSpec] = field(default_factory=dict)
     kubernetes: kubernetes.KubernetesOptions = field(default_factory=kubernetes.KubernetesOptions)
     swarm: swarm.SwarmOptions = field(default_factory=swarm.SwarmOptions)
@@ -64,7 +65,7 @@ class OpenFaaSStack(pulumi.ComponentResource):
         self,
         fn: FunctionPlan,
         spec: CheckSpec,
-        secret_values: Mapping[str, pulumi.Output[str]],
+        secret_values: SecretValues,
         checksum_key: pulumi.Output[str],
     ) -> InvokeCheck:
         """The invoke check of one function; it re-runs when the function or its secrets change."""
@@ -73,12 +74,12 @@ class OpenFaaSStack(pulumi.ComponentResource):
             sort_keys=True,
             default=str,
         )
-        checksum = secret_checksum(checksum_key, {s.name: secret_values[s.name] for s in fn.secrets})
+        checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
         triggers = checksum.apply(
             lambda digest: trigger_digest([fn.namespace, str(fn.replicas), settings, digest])
         )
         return InvokeCheck(
             f"{fn.resource_name}-check",
-            InvokeCheckArgs(spec, {name: secret_values[name] for name in spec.secret_names}, triggers),
+            InvokeCheckArgs(spec, {name: secret_values.text(name) for name in spec.secret_names}, triggers),
             pulumi.ResourceOptions(parent=self, depends_on=self.function_resources[fn.name]),
         )

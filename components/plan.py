@@ -8,7 +8,7 @@ from the order of the file, so adding or removing a function never touches the o
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.stackfile import Function, StackFile
@@ -42,6 +42,7 @@ class SecretPlan:
     name: str
     namespace: str
     object_name: str
+    files: tuple[str, ...]
 
     @property
     def resource_name(self) -> str:
@@ -82,10 +83,19 @@ def make_plan(
     *,
     target: str,
     default_namespace: str,
-    configured_secrets: Collection[str],
+    configured_secrets: Collection[str] | Mapping[str, Sequence[str]],
     empty_secrets: Collection[str] = (),
 ) -> DeployPlan:
-    """Check `stack` against `target` and the secret names set in config, and plan resources."""
+    """Check `stack` against `target` and the secrets set in config, and plan resources.
+
+    `configured_secrets` names the secrets set in config, or maps each to its file names (a
+    secret given by name alone is one file of the same name).
+    """
+    files_of = (
+        {name: tuple(files) for name, files in configured_secrets.items()}
+        if isinstance(configured_secrets, Mapping)
+        else {name: (name,) for name in configured_secrets}
+    )
     if target not in TARGETS:
         raise PlanError(f"unknown target {target!r}: run `pulumi config set target kubernetes` (or `swarm`)")
     errors: list[str] = []
@@ -107,18 +117,21 @@ def make_plan(
             if problem:
                 errors.append(f"{where}: secret {secret!r} {problem}")
                 continue
-            plan = SecretPlan(secret, namespace, _kube_object_name(secret) if kube else secret)
+            files = files_of.get(secret, (secret,))
+            plan = SecretPlan(secret, namespace, _kube_object_name(secret) if kube else secret, files)
             secret_plans.setdefault(plan.resource_name, plan)
             if plan not in mounted:
                 mounted.append(plan)
+        errors.extend(f"{where}: {e}" for e in _file_clashes(mounted))
         functions[name] = FunctionPlan(fn, namespace, _replicas(fn, where, errors), tuple(mounted))
 
     errors.extend(_collisions(secret_plans.values()))
-    errors.extend(_missing(stack, configured_secrets, empty_secrets))
+    errors.extend(_bad_file_names(secret_plans.values()))
+    errors.extend(_missing(stack, files_of, empty_secrets))
     if errors:
         raise PlanError("\n".join(errors))
     used = {s.name for s in secret_plans.values()}
-    for unused in sorted(set(configured_secrets) - used):
+    for unused in sorted(set(files_of) - used):
         warnings.append(
             f"secret {unused!r} is set in config but no function in {stack.path} uses it; "
             f"nothing is created for it (remove it with `pulumi config rm --path 'secrets.{unused}'`)"
@@ -207,6 +220,30 @@ def _collisions(plans: Collection[SecretPlan]) -> list[str]:
         f"Secret {object_name!r} in namespace {namespace!r}: rename one of them in the stack file"
         for (namespace, object_name), names in sorted(by_object.items())
         if len(names) > 1
+    ]
+
+
+def _file_clashes(mounted: Sequence[SecretPlan]) -> list[str]:
+    owners: dict[str, str] = {}
+    errors: list[str] = []
+    for secret in mounted:
+        for file in secret.files:
+            if file in owners:
+                errors.append(
+                    f"secrets {owners[file]!r} and {secret.name!r} both put the file {file!r} in "
+                    f"{SECRETS_MOUNT_PATH}: rename the file in one of them"
+                )
+            owners.setdefault(file, secret.name)
+    return errors
+
+
+def _bad_file_names(plans: Collection[SecretPlan]) -> list[str]:
+    return [
+        f"secret {plan.name!r}: file name {file!r} is not valid (letters, digits, '-', '_' and '.'): "
+        f"rename it in `secrets.{plan.name}.files`"
+        for plan in plans
+        for file in plan.files
+        if not _SECRET_DATA_KEY.match(file) or file in (".", "..") or file.startswith("..")
     ]
 
 

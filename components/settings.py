@@ -1,10 +1,15 @@
 """The program's Pulumi stack config, read and checked in one place.
 
 Secret values leave this module only as secret Outputs; the plain `Settings` carries their names.
+A secret is text (`secrets.<name>: value`), binary (`secrets.<name>.base64: ...`) or several files
+(`secrets.<name>.files.<file>: value`, each file text or `{base64: ...}`), as
+`kubectl create secret generic <name> --from-file a --from-file b` makes them.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,7 +37,7 @@ class Settings:
     gateway: str = ""
     filter: str = ""
     regex: str = ""
-    secret_names: frozenset[str] = frozenset()
+    secret_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     empty_secrets: frozenset[str] = frozenset()
     kubernetes_workload: str = "deployment"
     skip_await: bool = False
@@ -42,8 +47,25 @@ class Settings:
     checks: object = None
 
 
-def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, dict[str, pulumi.Output[str]]]:
-    """Read the project's config; returns the settings and each secret as a secret Output."""
+class SecretValues:
+    """Each OpenFaaS secret's files, as secret Outputs of their base64-encoded content."""
+
+    def __init__(self, files: Mapping[str, Mapping[str, pulumi.Output[str]]]) -> None:
+        self._files = files
+
+    def files(self, name: str) -> Mapping[str, pulumi.Output[str]]:
+        """File name -> base64 content of secret `name`."""
+        return self._files[name]
+
+    def text(self, name: str) -> pulumi.Output[str]:
+        """The secret as text, for a check header: its file of the same name, else its first file."""
+        files = self._files[name]
+        content = files[name] if name in files else files[sorted(files)[0]]
+        return content.apply(lambda encoded: base64.b64decode(encoded).decode("utf-8", "replace"))
+
+
+def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, SecretValues]:
+    """Read the project's config; returns the settings and the secret values as secret Outputs."""
     target = config.get("target") or "kubernetes"
     if target not in TARGETS:
         raise ConfigError(
@@ -64,8 +86,8 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, d
         gateway=config.get("gateway") or "",
         filter=config.get("filter") or "",
         regex=config.get("regex") or "",
-        secret_names=frozenset(secrets),
-        empty_secrets=frozenset(name for name, value in secrets.items() if value == ""),
+        secret_files={name: tuple(sorted(files)) for name, files in secrets.items()},
+        empty_secrets=frozenset(name for name, files in secrets.items() if not all(files.values())),
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
         create_namespaces=_bool(config, "createNamespaces"),
@@ -73,10 +95,19 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, d
         published_ports=_ports(config),
         checks=_object(config, "checks"),
     )
-    return settings, {name: pulumi.Output.secret(value) for name, value in secrets.items()}
+    values = SecretValues(
+        {
+            name: {
+                file: pulumi.Output.secret(base64.b64encode(content).decode())
+                for file, content in files.items()
+            }
+            for name, files in secrets.items()
+        }
+    )
+    return settings, values
 
 
-def _read_secrets(config: pulumi.Config) -> dict[str, str]:
+def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
     key = config.full_key("secrets")
     try:
         parsed = json.loads(pulumi.runtime.get_config(key) or "{}")
@@ -93,13 +124,33 @@ def _read_secrets(config: pulumi.Config) -> dict[str, str]:
             "`pulumi config rm secrets` and set each value with "
             "`pulumi config set --secret --path 'secrets.<name>' <value>`"
         )
-    for name, value in parsed.items():
-        if not isinstance(value, str):
+    return {name: _secret_files(name, value) for name, value in parsed.items()}
+
+
+def _secret_files(name: str, value: object) -> dict[str, bytes]:
+    """`value` as file name -> content: text, `{base64: ...}`, or `{files: {file: text | {base64: ...}}}`."""
+    if isinstance(value, dict) and set(value) == {"files"} and isinstance(value["files"], dict):
+        if not value["files"]:
+            raise ConfigError(f"config 'secrets.{name}.files' is empty: add at least one file")
+        return {file: _content(f"{name}.files.{file}", content) for file, content in value["files"].items()}
+    return {name: _content(name, value)}
+
+
+def _content(where: str, value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
+        try:
+            return base64.b64decode(value["base64"], validate=True)
+        except (binascii.Error, ValueError):
             raise ConfigError(
-                f"config 'secrets.{name}' must be a string: "
-                f"run `pulumi config set --secret --path 'secrets.{name}' <value>`"
-            )
-    return parsed
+                f"config 'secrets.{where}.base64' is not valid base64: encode the file with "
+                f"`base64 -w0 <file> | pulumi config set --secret --path 'secrets.{where}.base64'`"
+            ) from None
+    raise ConfigError(
+        f"config 'secrets.{where}' must be text, {{base64: ...}} or (for several files) "
+        f"{{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`"
+    )
 
 
 def _bool(config: pulumi.Config, key: str) -> bool:

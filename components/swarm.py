@@ -8,14 +8,13 @@ the old one last (its default create-before-delete order).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
 
-from components.checksum import secret_checksum
+from components.checksum import keyed_digest
 from components.plan import (
     SECRETS_MOUNT_PATH,
     DeployPlan,
@@ -24,6 +23,7 @@ from components.plan import (
     parse_memory_bytes,
     parse_nano_cpus,
 )
+from components.settings import SecretValues
 
 OWNER_LABEL = ("com.openfaas.owner", "openfaas")
 DEFAULT_CONSTRAINTS = ("node.platform.os == linux",)
@@ -42,21 +42,27 @@ class SwarmOptions:
 
 def declare(
     plan: DeployPlan,
-    secret_values: Mapping[str, pulumi.Output[str]],
+    secret_values: SecretValues,
     checksum_key: pulumi.Input[str],
     options: SwarmOptions,
     parent: pulumi.Resource,
 ) -> dict[str, list[pulumi.Resource]]:
     """Declare every secret and function of `plan`; returns each function's resources."""
     opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
-    secrets = {
-        key: _secret(secret, secret_values[secret.name], checksum_key, opts)
-        for key, secret in plan.secrets.items()
+    # A Swarm secret is one file: an OpenFaaS secret of several files becomes one each.
+    files: dict[str, dict[str, docker.Secret]] = {
+        secret.name: {
+            file: _secret(secret, file, content, checksum_key, opts)
+            for file, content in secret_values.files(secret.name).items()
+        }
+        for secret in plan.secrets.values()
     }
     return {
         name: [
-            _service(fn, {s.name: secrets[s.resource_name] for s in fn.secrets}, options, opts),
-            *(secrets[s.resource_name] for s in fn.secrets),
+            _service(
+                fn, {f: s for secret in fn.secrets for f, s in files[secret.name].items()}, options, opts
+            ),
+            *(s for secret in fn.secrets for s in files[secret.name].values()),
         ]
         for name, fn in plan.functions.items()
     }
@@ -69,15 +75,21 @@ def secret_object_name(name: str, digest: str) -> str:
 
 def _secret(
     secret: SecretPlan,
-    value: pulumi.Output[str],
+    file: str,
+    content: pulumi.Output[str],
     checksum_key: pulumi.Input[str],
     opts: pulumi.ResourceOptions,
 ) -> docker.Secret:
-    digest = secret_checksum(checksum_key, {secret.name: value})
+    # A one-file secret keeps the plain OpenFaaS name; a file of a several-file one is `<secret>.<file>`.
+    base = secret.name if secret.files == (file,) and file == secret.name else f"{secret.name}.{file}"
+    resource_name = secret.resource_name if base == secret.name else f"{secret.resource_name}/{file}"
+    digest = pulumi.Output.unsecret(
+        pulumi.Output.all(checksum_key, content).apply(lambda parts: keyed_digest(parts[0], {file: parts[1]}))
+    )
     return docker.Secret(
-        secret.resource_name,
-        name=digest.apply(lambda d: secret_object_name(secret.name, d)),
-        data=value.apply(lambda v: base64.b64encode(v.encode()).decode()),
+        resource_name,
+        name=digest.apply(lambda d: secret_object_name(base, d)),
+        data=content,
         labels=[docker.SecretLabelArgs(label=OWNER_LABEL[0], value=OWNER_LABEL[1])],
         opts=opts,
     )

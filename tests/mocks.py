@@ -54,7 +54,7 @@ def run_program(
     workdir: Path,
     *,
     config: Mapping[str, Any] | None = None,
-    secrets: Mapping[str, str] | None = None,
+    secrets: Mapping[str, object] | None = None,
 ) -> RecordingMocks:
     """Run `__main__.py` in `workdir` with project config and the `secrets` object set as secret."""
     mocks = RecordingMocks()

@@ -48,7 +48,9 @@ def test_an_empty_secret_value_is_an_error() -> None:
 def test_kubernetes_secret_names_map_to_dns_1123_and_keep_the_file_name() -> None:
     plan = kube_plan(stack(fn(secrets=("secret_api_key",))), {"secret_api_key"})
     assert plan.secrets == {
-        "openfaas-fn/secret_api_key": SecretPlan("secret_api_key", "openfaas-fn", "secret-api-key")
+        "openfaas-fn/secret_api_key": SecretPlan(
+            "secret_api_key", "openfaas-fn", "secret-api-key", ("secret_api_key",)
+        )
     }
 
 
@@ -68,7 +70,9 @@ def test_swarm_keeps_secret_names_as_they_are() -> None:
         default_namespace="openfaas-fn",
         configured_secrets={"secret_api_key"},
     )
-    assert plan.secrets == {"secret_api_key": SecretPlan("secret_api_key", "", "secret_api_key")}
+    assert plan.secrets == {
+        "secret_api_key": SecretPlan("secret_api_key", "", "secret_api_key", ("secret_api_key",))
+    }
 
 
 def test_a_function_name_kubernetes_rejects_is_an_error_before_anything_is_applied() -> None:

@@ -46,7 +46,7 @@ def test_the_leak_search_finds_a_plain_value() -> None:
 
 def test_kubernetes_secret_is_named_for_dns_and_keyed_by_the_openfaas_name(workdir: Path) -> None:
     secret = run(workdir, "kubernetes").of_type("kubernetes:core/v1:Secret")["openfaas-fn/secret_api_key"]
-    assert rpc.is_rpc_secret(secret.inputs["stringData"])
+    assert rpc.is_rpc_secret(secret.inputs["data"])
     assert secret.plain() == {
         "apiVersion": "v1",
         "kind": "Secret",
@@ -56,7 +56,7 @@ def test_kubernetes_secret_is_named_for_dns_and_keyed_by_the_openfaas_name(workd
             "namespace": "openfaas-fn",
             "labels": {"app.kubernetes.io/managed-by": "openfaas"},
         },
-        "stringData": {"secret_api_key": DEMO_SECRET},
+        "data": {"secret_api_key": base64.b64encode(DEMO_SECRET.encode()).decode()},
     }
 
 

@@ -1,0 +1,100 @@
+"""Secrets of several files and binary secrets, from config to both targets (under mocks)."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pulumi
+import pytest
+
+from components.plan import PlanError, make_plan
+from components.stackfile import Function, Provider, StackFile
+from tests.mocks import RecordingMocks, run_program
+
+BINARY = bytes(range(256)) + b"\x00\xff\xfe"
+STACK = """\
+provider:
+  name: openfaas
+functions:
+  tls-fn:
+    image: ghcr.io/openfaas/tls-fn:1.0
+    secrets:
+      - tls
+"""
+TLS = {"files": {"tls.crt": "CERT-TEXT", "tls.key": {"base64": base64.b64encode(BINARY).decode()}}}
+
+
+def run(tmp_path: Path, target: str, secrets: dict[str, object]) -> RecordingMocks:
+    (tmp_path / "stack.yaml").write_text(STACK)
+    return run_program(tmp_path, config={"target": target}, secrets=secrets)
+
+
+def test_a_secret_of_several_files_is_one_kubernetes_secret_with_a_key_per_file(tmp_path: Path) -> None:
+    mocks = run(tmp_path, "kubernetes", {"tls": TLS})
+    secret = mocks.of_type("kubernetes:core/v1:Secret")["openfaas-fn/tls"].plain()
+    assert secret["data"] == {
+        "tls.crt": base64.b64encode(b"CERT-TEXT").decode(),
+        "tls.key": base64.b64encode(BINARY).decode(),
+    }
+    deployment = mocks.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/tls-fn"].plain()
+    [volume] = deployment["spec"]["template"]["spec"]["volumes"]
+    assert volume["projected"]["sources"][0]["secret"]["items"] == [
+        {"key": "tls.crt", "path": "tls.crt"},
+        {"key": "tls.key", "path": "tls.key"},
+    ]
+
+
+def test_a_secret_of_several_files_is_one_swarm_secret_per_file(tmp_path: Path) -> None:
+    mocks = run(tmp_path, "swarm", {"tls": TLS})
+    secrets = mocks.of_type("docker:index/secret:Secret")
+    assert sorted(secrets) == ["tls/tls.crt", "tls/tls.key"]
+    assert base64.b64decode(secrets["tls/tls.key"].plain()["data"]) == BINARY
+    assert secrets["tls/tls.key"].plain()["name"].startswith("tls.tls.key-")
+    service = mocks.of_type("docker:index/service:Service")["tls-fn"].plain()
+    files = [s["fileName"] for s in service["taskSpec"]["containerSpec"]["secrets"]]
+    assert files == ["/var/openfaas/secrets/tls.crt", "/var/openfaas/secrets/tls.key"]
+
+
+def test_binary_content_is_given_as_base64_and_arrives_unchanged(tmp_path: Path) -> None:
+    encoded = base64.b64encode(BINARY).decode()
+    mocks = run(tmp_path, "swarm", {"tls": {"base64": encoded}})
+    assert mocks.of_type("docker:index/secret:Secret")["tls"].plain()["data"] == encoded
+
+
+def test_invalid_base64_names_the_key_and_the_command(tmp_path: Path) -> None:
+    with pytest.raises(pulumi.RunError) as caught:
+        run(tmp_path, "swarm", {"tls": {"base64": "not base64!"}})
+    assert str(caught.value) == (
+        "config 'secrets.tls.base64' is not valid base64: encode the file with "
+        "`base64 -w0 <file> | pulumi config set --secret --path 'secrets.tls.base64'`"
+    )
+
+
+def test_a_secret_of_another_shape_is_refused_with_the_forms_that_work(tmp_path: Path) -> None:
+    with pytest.raises(pulumi.RunError, match=r"config 'secrets.tls' must be text, \{base64: ...\} or"):
+        run(tmp_path, "swarm", {"tls": ["a", "b"]})
+
+
+def test_an_empty_file_counts_as_an_empty_secret(tmp_path: Path) -> None:
+    with pytest.raises(pulumi.RunError, match=r"secret 'tls' is empty"):
+        run(tmp_path, "swarm", {"tls": {"files": {"tls.crt": "x", "tls.key": ""}}})
+
+
+def test_two_secrets_putting_one_file_name_into_a_function_is_an_error_naming_both() -> None:
+    stack = StackFile(
+        Path("/repo/stack.yaml"),
+        Provider("openfaas"),
+        {"fn": Function(name="fn", line=4, image="a/b:1", secrets=("one", "two"))},
+    )
+    with pytest.raises(PlanError) as caught:
+        make_plan(
+            stack,
+            target="kubernetes",
+            default_namespace="openfaas-fn",
+            configured_secrets={"one": ("key.pem",), "two": ("key.pem", "other")},
+        )
+    assert str(caught.value) == (
+        "/repo/stack.yaml:4: function 'fn': secrets 'one' and 'two' both put the file 'key.pem' in "
+        "/var/openfaas/secrets: rename the file in one of them"
+    )
