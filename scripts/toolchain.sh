@@ -25,6 +25,8 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-openfaas-demo}
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+# Use the plugins installed in PULUMI_HOME, not the build outputs that sit on PATH (no warning).
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 mkdir -p "$CACHE/bin" "$PULUMI_HOME" "$CACHE/state"
 case ":$PATH:" in *":$CACHE/bin:"*) ;; *) export PATH=$CACHE/bin:$PATH ;; esac
 
@@ -77,6 +79,8 @@ fi
 export PULUMI_SKIP_UPDATE_CHECK=true
 export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
 export PULUMI_DISABLE_REGISTRY_RESOLVE=true
+# Use the plugins installed in PULUMI_HOME, not the build outputs that sit on PATH (no warning).
+export PULUMI_IGNORE_AMBIENT_PLUGINS=true
 EOF
 mv -f "$tmp" "$ROOT/.toolchain/env.sh"
 log "wrote .toolchain/env.sh (source it: . .toolchain/env.sh)"

@@ -6,12 +6,15 @@ the engine wrote for secret values, and leaves nothing in the checkout.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
+import socket
 import subprocess
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from pulumi import automation as auto
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "stack.yaml", "components")
 PASSPHRASE = "engine-tests"
+SWARM_LOCK = "/tmp/openfaas-swarm.lock"
 
 
 def require_toolchain() -> None:
@@ -115,6 +119,33 @@ def new_project(tmp: Path, stack_prefix: str, env: Mapping[str, str] | None = No
         opts=auto.LocalWorkspaceOptions(env_vars=env_vars),
     )
     return EngineProject(workdir, backend, stack)
+
+
+@contextlib.contextmanager
+def swarm_lock() -> Iterator[None]:
+    """Hold the machine-wide lock that every test creating Swarm services takes."""
+    with open(SWARM_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def task_file(service: str, path: str) -> bytes:
+    """A file as the running task of `service` sees it, read through its process's root."""
+    [container] = run(
+        "docker", "ps", "-q", "--no-trunc", "--filter", f"label=com.docker.swarm.service.name={service}"
+    ).split()
+    pid = run("docker", "inspect", "-f", "{{.State.Pid}}", container).strip()
+    return Path(f"/proc/{pid}/root{path}").read_bytes()
 
 
 def run(*command: str, check: bool = True) -> str:

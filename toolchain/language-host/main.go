@@ -4,9 +4,11 @@
 // shipped in the pulumi/pulumi sdk/v3 module, which must sit next to this binary.
 //
 // Supported: Handshake, GetRequiredPackages/GetRequiredPlugins (from pulumi-plugin.json files
-// of the installed distributions), Run, GetPluginInfo, InstallDependencies (venv + pip
-// install -r requirements.txt), About, GetProgramDependencies. Runtime options honoured:
-// `virtualenv` (relative to the project root). Everything else answers Unimplemented.
+// of the installed distributions), Run, RunPlugin (Python policy packs and plugins: the
+// directory holding PulumiPolicy.yaml / PulumiPlugin.yaml run as `python -u <dir>`), GetPluginInfo,
+// InstallDependencies (venv + pip install -r requirements.txt), About, GetProgramDependencies.
+// Runtime options honoured: `virtualenv` (relative to the project, pack or plugin root).
+// Everything else answers Unimplemented.
 package main
 
 import (
@@ -22,6 +24,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/util/rpcutil"
@@ -170,9 +173,13 @@ func (h *languageHost) pythonFor(info *pulumirpc.ProgramInfo) (python, error) {
 
 // env returns the process environment with the virtualenv activated.
 func (p python) env(extra ...string) []string {
-	env := os.Environ()
+	return p.envFrom(os.Environ(), extra...)
+}
+
+// envFrom returns `env` with the virtualenv activated and `extra` appended.
+func (p python) envFrom(env []string, extra ...string) []string {
 	if p.venv == "" {
-		return append(env, extra...)
+		return append(append([]string(nil), env...), extra...)
 	}
 	out := make([]string, 0, len(env)+len(extra)+2)
 	for _, kv := range env {
@@ -394,6 +401,88 @@ func (h *languageHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pul
 		}, nil
 	}
 	return &pulumirpc.RunResponse{}, nil
+}
+
+// RunPlugin runs a plugin written in Python, such as a policy pack (kind "analyzer"): the engine
+// found its PulumiPolicy.yaml (or PulumiPlugin.yaml) with `runtime: python` and sends the
+// directory as the program info, the engine's address as the arguments and the environment to
+// use. The program is started as `python -u <program directory>/<entry point>` (a directory runs
+// its __main__.py, as the Python policy SDK expects) with the interpreter of the plugin's own
+// `virtualenv` option, and its output goes back as a stream of stdout / stderr messages ended by
+// the exit code. A policy pack prints the port of its Analyzer server on stdout (unbuffered, hence
+// -u) and serves until the engine ends the call, which stops the process (interrupt, then kill).
+func (h *languageHost) RunPlugin(req *pulumirpc.RunPluginRequest, server pulumirpc.LanguageRuntime_RunPluginServer) error {
+	ctx := server.Context()
+	info := req.GetInfo()
+	py, err := h.pythonFor(info)
+	if err != nil {
+		return err
+	}
+	if py.venv != "" {
+		if _, err := os.Stat(py.cmd); err != nil {
+			return fmt.Errorf("%s plugin %q: the 'virtualenv' option of its runtime is %q, but %s does not "+
+				"exist; create it with `python3 -m venv %s` and `%s -m pip install -r requirements.txt` "+
+				"in the plugin's directory", req.GetKind(), req.GetName(), py.venv, py.cmd, py.venv, py.cmd)
+		}
+	}
+
+	dir := info.GetProgramDirectory()
+	if dir == "" {
+		dir = info.GetRootDirectory()
+	}
+	entry := info.GetEntryPoint()
+	if entry == "" {
+		entry = req.GetProgram() // deprecated field, older engines
+	}
+	if entry == "" {
+		entry = "."
+	}
+	program := entry
+	if !filepath.IsAbs(program) && dir != "" {
+		program = filepath.Join(dir, entry)
+	}
+
+	base := req.GetEnv()
+	if len(base) == 0 {
+		base = os.Environ()
+	}
+	cmd := exec.CommandContext(ctx, py.cmd, append([]string{"-u", program}, req.GetArgs()...)...)
+	cmd.Env = py.envFrom(base)
+	cmd.Dir = req.GetPwd()
+	if cmd.Dir == "" {
+		cmd.Dir = dir
+	}
+	// When the engine ends the call: interrupt first (the policy SDK stops its server on
+	// KeyboardInterrupt), kill if it is still running after a while.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGINT) }
+	cmd.WaitDelay = 5 * time.Second
+
+	// exec copies stdout and stderr in two goroutines; a gRPC stream allows one sender at a time.
+	var sendMu sync.Mutex
+	send := func(resp *pulumirpc.RunPluginResponse) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return server.Send(resp)
+	}
+	cmd.Stdout = &streamWriter{send: func(b []byte) error {
+		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stdout{Stdout: b}})
+	}}
+	cmd.Stderr = &streamWriter{send: func(b []byte) error {
+		return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Stderr{Stderr: b}})
+	}}
+
+	var code int32
+	if err := cmd.Run(); err != nil {
+		var exitErr *exec.ExitError
+		if !errors.As(err, &exitErr) {
+			return fmt.Errorf("running %s plugin %q with %s: %w", req.GetKind(), req.GetName(), py.cmd, err)
+		}
+		code = int32(exitErr.ExitCode())
+	}
+	if ctx.Err() != nil {
+		return nil // the engine ended the call; nobody reads an exit code any more
+	}
+	return send(&pulumirpc.RunPluginResponse{Output: &pulumirpc.RunPluginResponse_Exitcode{Exitcode: code}})
 }
 
 func (h *languageHost) GetPluginInfo(context.Context, *emptypb.Empty) (*pulumirpc.PluginInfo, error) {
