@@ -47,9 +47,7 @@ class OpenFaaSStack(pulumi.ComponentResource):
                 plan, args.secret_values, checksum_key.key, args.kubernetes, self
             )
         else:
-            self.function_resources = swarm.declare(
-                plan, args.secret_values, checksum_key.key, args.swarm, self
-            )
+            self.function_resources = swarm.declare(plan, args.secret_values, args.swarm, self)
         self.checks = {
             name: self._check(fn, args.checks[name], args.secret_values, checksum_key.key)
             for name, fn in plan.functions.items()

@@ -1,9 +1,9 @@
 """The Docker Swarm target: secrets and services shaped as faas-swarm made them.
 
 Shapes follow openfaas/faas-swarm `handlers/deploy.go` and `handlers/secrets.go`. Swarm secrets
-are immutable and cannot be removed while a service uses them, so each secret's name carries a
-keyed digest of its value: a new value is a new secret, services move to it, and Pulumi deletes
-the old one last (its default create-before-delete order).
+are immutable and cannot be removed while a service uses them, so a new value is a new,
+provider-named secret: services move to it, and Pulumi deletes the old one last (its default
+create-before-delete order).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
-from components.checksum import keyed_digest
 from components.plan import (
     SECRETS_MOUNT_PATH,
     DeployPlan,
@@ -28,7 +27,6 @@ from components.settings import SecretValues
 OWNER_LABEL = ("com.openfaas.owner", "openfaas")
 DEFAULT_CONSTRAINTS = ("node.platform.os == linux",)
 WATCHDOG_PORT = 8080
-DIGEST_LENGTH = 12
 
 
 @dataclass(frozen=True)
@@ -43,7 +41,6 @@ class SwarmOptions:
 def declare(
     plan: DeployPlan,
     secret_values: SecretValues,
-    checksum_key: pulumi.Input[str],
     options: SwarmOptions,
     parent: pulumi.Resource,
 ) -> dict[str, list[pulumi.Resource]]:
@@ -52,7 +49,7 @@ def declare(
     # A Swarm secret is one file: an OpenFaaS secret of several files becomes one each.
     files: dict[str, dict[str, docker.Secret]] = {
         secret.name: {
-            file: _secret(secret, file, content, checksum_key, opts)
+            file: _secret(secret, file, content, opts)
             for file, content in secret_values.files(secret.name).items()
         }
         for secret in plan.secrets.values()
@@ -68,27 +65,15 @@ def declare(
     }
 
 
-def secret_object_name(name: str, digest: str) -> str:
-    """`secret_api_key` + digest -> `secret_api_key-3f2a9c01d4e5`, within Swarm's 64 characters."""
-    return f"{name[: 64 - DIGEST_LENGTH - 1]}-{digest[:DIGEST_LENGTH]}"
-
-
 def _secret(
-    secret: SecretPlan,
-    file: str,
-    content: pulumi.Output[str],
-    checksum_key: pulumi.Input[str],
-    opts: pulumi.ResourceOptions,
+    secret: SecretPlan, file: str, content: pulumi.Output[str], opts: pulumi.ResourceOptions
 ) -> docker.Secret:
-    # A one-file secret keeps the plain OpenFaaS name; a file of a several-file one is `<secret>.<file>`.
-    base = secret.name if secret.files == (file,) and file == secret.name else f"{secret.name}.{file}"
-    resource_name = secret.resource_name if base == secret.name else f"{secret.resource_name}/{file}"
-    digest = pulumi.Output.unsecret(
-        pulumi.Output.all(checksum_key, content).apply(lambda parts: keyed_digest(parts[0], {file: parts[1]}))
-    )
+    # No explicit name: the provider names it `<resource name>-<random>`, and a new value replaces
+    # it create-first. (An explicit name makes the provider delete first, which Swarm refuses
+    # while a service still mounts the secret.) A file of a several-file secret is `<secret>.<file>`.
+    single = secret.files == (file,) and file == secret.name
     return docker.Secret(
-        resource_name,
-        name=digest.apply(lambda d: secret_object_name(base, d)),
+        secret.resource_name if single else f"{secret.resource_name}.{file}",
         data=content,
         labels=[docker.SecretLabelArgs(label=OWNER_LABEL[0], value=OWNER_LABEL[1])],
         opts=opts,

@@ -152,23 +152,15 @@ def test_the_kubernetes_provider_updates_secrets_in_place(workdir: Path) -> None
 # -- Swarm -----------------------------------------------------------------------------------
 
 
-def test_swarm_secret_name_carries_a_digest_of_the_value_and_the_data_is_secret(workdir: Path) -> None:
+def test_swarm_secret_is_left_for_the_provider_to_name_so_a_new_value_replaces_it_create_first(
+    workdir: Path,
+) -> None:
     secret = run(workdir, "swarm").of_type("docker:index/secret:Secret")["secret_api_key"]
     plain = secret.plain()
     assert rpc.is_rpc_secret(secret.inputs["data"])
     assert base64.b64decode(plain["data"]).decode() == DEMO_SECRET
-    assert plain["name"].startswith("secret_api_key-") and len(plain["name"]) == len("secret_api_key-") + 12
+    assert "name" not in plain
     assert plain["labels"] == [{"label": "com.openfaas.owner", "value": "openfaas"}]
-
-
-def test_a_rotated_swarm_secret_gets_a_new_name(workdir: Path) -> None:
-    def name(value: str) -> str:
-        mocks = run(workdir, "swarm", value=value)
-        result: str = mocks.of_type("docker:index/secret:Secret")["secret_api_key"].plain()["name"]
-        return result
-
-    assert name(DEMO_SECRET) == name(DEMO_SECRET)
-    assert name(DEMO_SECRET) != name("rotated")
 
 
 def test_swarm_service_mounts_the_secret_where_openfaas_functions_read_it(workdir: Path) -> None:
@@ -179,7 +171,6 @@ def test_swarm_service_mounts_the_secret_where_openfaas_functions_read_it(workdi
     assert container["secrets"] == [
         {
             "secretId": "secret_api_key-id",
-            "secretName": container["secrets"][0]["secretName"],
             "fileName": "/var/openfaas/secrets/secret_api_key",
             "fileUid": "0",
             "fileGid": "0",

@@ -48,9 +48,8 @@ def test_a_secret_of_several_files_is_one_kubernetes_secret_with_a_key_per_file(
 def test_a_secret_of_several_files_is_one_swarm_secret_per_file(tmp_path: Path) -> None:
     mocks = run(tmp_path, "swarm", {"tls": TLS})
     secrets = mocks.of_type("docker:index/secret:Secret")
-    assert sorted(secrets) == ["tls/tls.crt", "tls/tls.key"]
-    assert base64.b64decode(secrets["tls/tls.key"].plain()["data"]) == BINARY
-    assert secrets["tls/tls.key"].plain()["name"].startswith("tls.tls.key-")
+    assert sorted(secrets) == ["tls.tls.crt", "tls.tls.key"]
+    assert base64.b64decode(secrets["tls.tls.key"].plain()["data"]) == BINARY
     service = mocks.of_type("docker:index/service:Service")["tls-fn"].plain()
     files = [s["fileName"] for s in service["taskSpec"]["containerSpec"]["secrets"]]
     assert files == ["/var/openfaas/secrets/tls.crt", "/var/openfaas/secrets/tls.key"]

@@ -42,8 +42,9 @@ class EngineProject:
     stack: auto.Stack
     outputs: list[str] = field(default_factory=list)
 
-    def set_secret(self, name: str, value: str) -> None:
-        self.stack.set_config(f"secrets.{name}", auto.ConfigValue(value, secret=True), path=True)
+    def set_secret(self, path: str, value: str) -> None:
+        """`pulumi config set --secret --path 'secrets.<path>' <value>`."""
+        self.stack.set_config(f"secrets.{path}", auto.ConfigValue(value, secret=True), path=True)
 
     def set(self, key: str, value: Any) -> None:
         """Set plain config; objects go in through `--path` one leaf at a time, as a user would."""
