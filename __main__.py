@@ -58,6 +58,7 @@ openfaas = OpenFaaSStack(
             workload=settings.kubernetes_workload,
             skip_await=settings.skip_await,
             create_namespaces=settings.create_namespaces,
+            adopt_secrets=settings.adopt_secrets,
             provider=kubernetes_provider,
         ),
         swarm=SwarmOptions(network=settings.swarm_network, published_ports=settings.published_ports),

@@ -31,6 +31,7 @@ class KubernetesOptions:
     workload: str = "deployment"
     skip_await: bool = False
     create_namespaces: bool = False
+    adopt_secrets: frozenset[str] = frozenset()
     provider: pulumi.ProviderResource | None = None
 
 
@@ -50,7 +51,11 @@ def declare(
                 name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), opts=opts
             )
     secrets = {
-        key: _secret(secret, secret_values.files(secret.name), _in(namespaces, secret.namespace, opts))
+        key: _secret(
+            secret,
+            secret_values.files(secret.name),
+            _adopting(secret, options.adopt_secrets, _in(namespaces, secret.namespace, opts)),
+        )
         for key, secret in plan.secrets.items()
     }
     workloads: dict[str, list[pulumi.Resource]] = {}
@@ -74,6 +79,17 @@ def _in(
     if namespace not in namespaces:
         return opts
     return pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(depends_on=[namespaces[namespace]]))
+
+
+def _adopting(
+    secret: SecretPlan, adopt: frozenset[str], opts: pulumi.ResourceOptions
+) -> pulumi.ResourceOptions:
+    """Take over a Secret that already exists (made by `faas-cli secret create` or kubectl)."""
+    if secret.name not in adopt:
+        return opts
+    return pulumi.ResourceOptions.merge(
+        opts, pulumi.ResourceOptions(import_=f"{secret.namespace}/{secret.object_name}")
+    )
 
 
 def _secret(

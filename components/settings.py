@@ -42,6 +42,7 @@ class Settings:
     kubernetes_workload: str = "deployment"
     skip_await: bool = False
     create_namespaces: bool = False
+    adopt_secrets: frozenset[str] = frozenset()
     swarm_network: str = ""
     published_ports: Mapping[str, int] = field(default_factory=dict)
     checks: object = None
@@ -91,6 +92,7 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
         create_namespaces=_bool(config, "createNamespaces"),
+        adopt_secrets=frozenset(_names(config, "adoptSecrets")),
         swarm_network=config.get("swarmNetwork") or "",
         published_ports=_ports(config),
         checks=_object(config, "checks"),
@@ -151,6 +153,16 @@ def _content(where: str, value: object) -> bytes:
         f"config 'secrets.{where}' must be text, {{base64: ...}} or (for several files) "
         f"{{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`"
     )
+
+
+def _names(config: pulumi.Config, key: str) -> list[str]:
+    raw = _object(config, key) or []
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        raise ConfigError(
+            f"config '{key}' must be a list of secret names, "
+            f"e.g. `pulumi config set --path '{key}[0]' <name>`"
+        )
+    return raw
 
 
 def _bool(config: pulumi.Config, key: str) -> bool:

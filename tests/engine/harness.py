@@ -52,8 +52,12 @@ class EngineProject:
             for sub, inner in value.items():
                 self.set(f"{key}.{sub}", inner)
             return
+        if isinstance(value, list):
+            for index, inner in enumerate(value):
+                self.set(f"{key}[{index}]", inner)
+            return
         text = value if isinstance(value, str) else json.dumps(value)
-        self.stack.set_config(key, auto.ConfigValue(text), path="." in key)
+        self.stack.set_config(key, auto.ConfigValue(text), path="." in key or "[" in key)
 
     def preview(self) -> auto.PreviewResult:
         result = self.stack.preview(diff=True, color="never")

@@ -6,6 +6,7 @@ off, and read back what the API server stored.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -27,13 +28,15 @@ KUBECONFIG = ROOT / ".toolchain" / "kubeconfig"
 ROTATED = "Zx9!rotated-value-4711"
 
 
-def kubectl(*args: str) -> Any:
+def kubectl(*args: str, output: str = "json") -> Any:
     cache = Path(os.environ.get("OPENFAAS_STACK_CACHE", Path.home() / ".cache/openfaas-stack"))
-    command = [str(cache / "kube/bin/kubectl"), f"--kubeconfig={KUBECONFIG}", *args, "-o", "json"]
-    return json.loads(subprocess.run(command, check=True, capture_output=True, text=True).stdout)
+    command = [str(cache / "kube/bin/kubectl"), f"--kubeconfig={KUBECONFIG}", *args, "-o", output]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return json.loads(out) if output == "json" else out
 
 
 def kube_project(tmp: Path, namespace: str) -> EngineProject:
+    tmp.mkdir(parents=True, exist_ok=True)
     require_toolchain()
     if not KUBECONFIG.exists():
         raise RuntimeError(f"{KUBECONFIG} is missing: run `make kube`")
@@ -156,3 +159,46 @@ def test_an_unreachable_cluster_gives_a_connection_message_not_a_program_error(t
     assert "dial tcp 127.0.0.1:1: connect: connection refused" in message
     assert "Traceback" not in message
     project.stack.workspace.remove_stack(project.stack.name, force=True)
+
+
+def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path) -> None:
+    namespace = f"of-adopt-{uuid.uuid4().hex[:6]}"
+    manifest = tmp_path / "existing.json"
+    encoded = base64.b64encode(DEMO_SECRET.encode()).decode()
+    manifest.write_text(
+        json.dumps(
+            {
+                "apiVersion": "v1",
+                "kind": "List",
+                "items": [
+                    {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
+                    {
+                        "apiVersion": "v1",
+                        "kind": "Secret",
+                        "type": "Opaque",
+                        "metadata": {
+                            "name": "secret-api-key",
+                            "namespace": namespace,
+                            "labels": {"app.kubernetes.io/managed-by": "openfaas"},
+                        },
+                        "data": {"secret_api_key": encoded},
+                    },
+                ],
+            }
+        )
+    )
+    kubectl("create", "-f", str(manifest), output="name")
+    uid = kubectl("get", "secret", "secret-api-key", "-n", namespace)["metadata"]["uid"]
+    project = kube_project(tmp_path / "adopt", namespace)
+    project.set("createNamespaces", False)
+    project.set("adoptSecrets", ["secret_api_key"])
+    try:
+        result = project.up()
+        changes = cast(dict[str, int], result.summary.resource_changes or {})
+        assert changes.get("import") == 1, result.stdout
+        assert kubectl("get", "secret", "secret-api-key", "-n", namespace)["metadata"]["uid"] == uid
+        assert set(project.preview().change_summary) == {"same"}
+        project.destroy()
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        kubectl("delete", "namespace", namespace, "--wait=false", output="name")
