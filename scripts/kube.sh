@@ -22,15 +22,12 @@
 # Pods and lets namespace deletion finish (without it a deleted namespace stays Terminating).
 set -euo pipefail
 
-ROOT=$(git -C "$(dirname "${BASH_SOURCE[0]}")" rev-parse --show-toplevel 2>/dev/null ||
-  (cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd))
-# shellcheck source=../toolchain/versions.env
-. "$ROOT/toolchain/versions.env"
-
-CACHE=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}
+# shellcheck disable=SC2034  # read by lib.sh
+LOG_PREFIX="[kube]"
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 KDIR=$CACHE/kube
 KBIN=$KDIR/bin
-STAMPS=$CACHE/stamps
 KUBECONFIG_OUT=$ROOT/.toolchain/kubeconfig
 KUBE_V=${KUBE_VERSION:?KUBE_VERSION missing in toolchain/versions.env}
 KUBE_V=${KUBE_V#v}
@@ -42,24 +39,12 @@ ETCD_PEER_PORT=$((ETCD_PORT + 1))
 WITH_KCM=${KUBE_CONTROLLER_MANAGER:-1}
 TOKEN_USER="admin"
 
-log() { printf '[kube] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 # ================================================================ build
-go_env() {
-  if command -v go >/dev/null 2>&1; then GO=$(command -v go)
-  elif [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go
-  else die "no Go toolchain found"; fi
-  export GOFLAGS="-modcacherw${GOFLAGS:+ $GOFLAGS}"
-  export GOMODCACHE=$CACHE/gomod
-  export GOCACHE=${GOCACHE:-$HOME/.cache/go-build}
-  export CGO_ENABLED=0
-  export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
-  NICE=(nice -n "${OPENFAAS_STACK_NICE:-15}")
-  mkdir -p "$KBIN" "$STAMPS" "$CACHE/build"
+kube_go_env() {
+  go_env
+  mkdir -p "$KBIN"
 }
-stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-stamp_set() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 
 # etcd: the server module's main package, in a wrapper that pins all etcd modules to one release
 # (server/go.mod replaces them with ../ directories, which is why `go install` refuses it).
@@ -136,7 +121,7 @@ build_kube_cmd() {
 }
 
 build_all() {
-  go_env
+  kube_go_env
   build_etcd
   build_kube_cmd kube-apiserver
   if [ "$WITH_KCM" = 1 ]; then build_kube_cmd kube-controller-manager; fi

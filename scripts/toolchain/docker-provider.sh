@@ -14,26 +14,16 @@
 #   --build-only   build the binary, do not install the plugin (no pulumi CLI needed)
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=../../toolchain/versions.env
-. "$ROOT/toolchain/versions.env"
-
-CACHE=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}
-BIN=$CACHE/bin
-STAMPS=$CACHE/stamps
+# shellcheck disable=SC2034  # read by lib.sh
+LOG_PREFIX="[toolchain] docker provider:"
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 SRC=$ROOT/toolchain/docker-provider
-mkdir -p "$BIN" "$STAMPS" "$CACHE/build"
 
 PV=${DOCKER_PROVIDER_VERSION:?DOCKER_PROVIDER_VERSION missing in toolchain/versions.env}
 UPSTREAM_V=${TF_PROVIDER_DOCKER_VERSION:?TF_PROVIDER_DOCKER_VERSION missing in toolchain/versions.env}
 BRIDGE_V=${PULUMI_TF_BRIDGE_VERSION:?PULUMI_TF_BRIDGE_VERSION missing in toolchain/versions.env}
 OUT=$BIN/pulumi-resource-docker
-
-log() { printf '[toolchain] docker provider: %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
-
-stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-stamp_set() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 
 case $PV in v*) die "DOCKER_PROVIDER_VERSION must not start with 'v' ($PV)";; esac
 
@@ -44,14 +34,7 @@ grep -Eq "github.com/pulumi/pulumi-terraform-bridge/v3 $BRIDGE_V\$" "$SRC/go.mod
   die "toolchain/docker-provider/go.mod does not require pulumi-terraform-bridge $BRIDGE_V (versions.env)"
 
 # ---------------------------------------------------------------- Go environment
-if command -v go >/dev/null 2>&1; then GO=$(command -v go)
-elif [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go
-else die "no Go toolchain found (need go >= 1.25.8)"; fi
-export GOFLAGS="-modcacherw${GOFLAGS:+ $GOFLAGS}"
-export GOMODCACHE=$CACHE/gomod
-export GOCACHE=${GOCACHE:-$HOME/.cache/go-build}
-export CGO_ENABLED=0
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+go_env
 # no_compose: leave out upstream's docker_compose resource (docker/compose, needs cgo on darwin)
 BUILD_TAGS=no_compose
 LDFLAGS="-X main.version=$PV"
@@ -93,22 +76,4 @@ fi
 [ "${1:-}" = --build-only ] && exit 0
 
 # ---------------------------------------------------------------- plugin install
-export PULUMI_HOME=$CACHE/pulumi-home
-PLUGIN_DIR=$PULUMI_HOME/plugins/resource-docker-v$PV
-if [ -x "$PLUGIN_DIR/pulumi-resource-docker" ] && cmp -s "$OUT" "$PLUGIN_DIR/pulumi-resource-docker"; then
-  log "plugin resource docker v$PV already installed in $PULUMI_HOME"
-  exit 0
-fi
-PULUMI=""
-if [ -x "$BIN/pulumi" ]; then PULUMI=$BIN/pulumi
-elif command -v pulumi >/dev/null 2>&1; then PULUMI=$(command -v pulumi); fi
-if [ -z "$PULUMI" ]; then
-  log "ERROR: binary built ($OUT) but the pulumi CLI is not built yet ($BIN/pulumi missing);"
-  log "       run scripts/toolchain/pulumi.sh, then re-run this script to install the plugin"
-  exit 3
-fi
-export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-log "installing plugin resource docker v$PV into $PULUMI_HOME (with $PULUMI)"
-"$PULUMI" plugin install resource docker "$PV" --file "$OUT" --reinstall >&2 ||
-  die "pulumi plugin install failed"
-log "installed: $PLUGIN_DIR"
+install_plugin docker "$PV" "$OUT"

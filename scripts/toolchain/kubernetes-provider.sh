@@ -17,36 +17,20 @@
 # Idempotent and version-keyed: a warm run only checks a stamp file and the plugin cache.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=../../toolchain/versions.env
-. "$ROOT/toolchain/versions.env"
-
-CACHE=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}
-BIN=$CACHE/bin
-STAMPS=$CACHE/stamps
-mkdir -p "$BIN" "$STAMPS" "$CACHE/build"
+# shellcheck disable=SC2034  # read by lib.sh
+LOG_PREFIX="[toolchain] kubernetes provider:"
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 PV=${KUBERNETES_PROVIDER_VERSION:?KUBERNETES_PROVIDER_VERSION missing in toolchain/versions.env}
 PSEUDO=${KUBERNETES_PROVIDER_PSEUDO:?KUBERNETES_PROVIDER_PSEUDO missing in toolchain/versions.env}
 MOD=github.com/pulumi/pulumi-kubernetes/provider/v4
 OUT=$BIN/pulumi-resource-kubernetes
 
-log() { printf '[toolchain] kubernetes provider: %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 # ---------------------------------------------------------------- Go environment
-if command -v go >/dev/null 2>&1; then GO=$(command -v go)
-elif [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go
-else die "no Go toolchain found (need go >= 1.24)"; fi
-export GOFLAGS="-modcacherw${GOFLAGS:+ $GOFLAGS}"
-export GOMODCACHE=$CACHE/gomod
-export GOCACHE=${GOCACHE:-$HOME/.cache/go-build}
-export CGO_ENABLED=0
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
-NICE=(nice -n "${OPENFAAS_STACK_NICE:-15}")
+go_env
 
-stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-stamp_set() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 
 # ---------------------------------------------------------------- build
 KEY="pulumi-resource-kubernetes $PV $MOD@$PSEUDO"
@@ -88,22 +72,4 @@ else
 fi
 
 # ---------------------------------------------------------------- plugin install
-export PULUMI_HOME=$CACHE/pulumi-home
-PLUGIN_DIR=$PULUMI_HOME/plugins/resource-kubernetes-v$PV
-if [ -x "$PLUGIN_DIR/pulumi-resource-kubernetes" ] && cmp -s "$OUT" "$PLUGIN_DIR/pulumi-resource-kubernetes"; then
-  log "plugin resource kubernetes v$PV already installed in $PULUMI_HOME"
-  exit 0
-fi
-PULUMI=""
-if [ -x "$BIN/pulumi" ]; then PULUMI=$BIN/pulumi
-elif command -v pulumi >/dev/null 2>&1; then PULUMI=$(command -v pulumi); fi
-if [ -z "$PULUMI" ]; then
-  log "ERROR: binary built ($OUT) but the pulumi CLI is not built yet ($BIN/pulumi missing);"
-  log "       run scripts/toolchain/pulumi.sh, then re-run this script to install the plugin"
-  exit 3
-fi
-export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-log "installing plugin resource kubernetes v$PV into $PULUMI_HOME (with $PULUMI)"
-"$PULUMI" plugin install resource kubernetes "$PV" --file "$OUT" --reinstall >&2 ||
-  die "pulumi plugin install failed"
-log "installed: $PLUGIN_DIR"
+install_plugin kubernetes "$PV" "$OUT"

@@ -16,32 +16,19 @@
 # Usage: pulumi.sh [--cli-only]
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=../../toolchain/versions.env
-. "$ROOT/toolchain/versions.env"
-
-CACHE=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}
-BIN=$CACHE/bin
-STAMPS=$CACHE/stamps
-mkdir -p "$BIN" "$STAMPS" "$CACHE/build"
+# shellcheck disable=SC2034  # read by lib.sh
+LOG_PREFIX="[toolchain]"
+# shellcheck source=../lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 CLI_V=${PULUMI_CLI_VERSION:?PULUMI_CLI_VERSION missing in toolchain/versions.env}
 HOST_SDK_V=${PULUMI_LANGUAGE_HOST_SDK_VERSION:?}
 PY_SDK_V=${PULUMI_PYTHON_SDK_VERSION:?}
 HOST_KIND=${PULUMI_LANGUAGE_HOST_KIND:-own}   # own | upstream (sdk v$HOST_SDK_V, ignores Pulumi.yaml virtualenv)
 
-log() { printf '[toolchain] %s\n' "$*" >&2; }
-die() { log "ERROR: $*"; exit 1; }
 
 # ---------------------------------------------------------------- Go environment
-if command -v go >/dev/null 2>&1; then GO=$(command -v go)
-elif [ -x /usr/local/go/bin/go ]; then GO=/usr/local/go/bin/go
-else die "no Go toolchain found (need go >= 1.26)"; fi
-export GOFLAGS="-modcacherw${GOFLAGS:+ $GOFLAGS}"
-export GOMODCACHE=$CACHE/gomod
-export GOCACHE=${GOCACHE:-$HOME/.cache/go-build}
-export CGO_ENABLED=0
-export GOTOOLCHAIN=${GOTOOLCHAIN:-local}
+go_env
 BUILD_TAGS=osusergo,grpcnotrace
 VERSION_PKG=github.com/pulumi/pulumi/sdk/v3/go/common/version.Version
 
@@ -52,8 +39,6 @@ version_ge() {
   [ "$(printf '%s\n%s\n' "$a" "$b" | sort -t. -k1,1n -k2,2n -k3,3n | head -n1)" = "$b" ]
 }
 
-stamp_ok() { [ -f "$STAMPS/$1" ] && [ "$(cat "$STAMPS/$1")" = "$2" ]; }
-stamp_set() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 
 # init_wrapper DIR MODULE: a throwaway module that copies the non-local replace lines
 # of MODULE (path@version) into its go.mod.
