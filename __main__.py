@@ -61,7 +61,11 @@ openfaas = OpenFaaSStack(
             adopt_secrets=settings.adopt_secrets,
             provider=kubernetes_provider,
         ),
-        swarm=SwarmOptions(network=settings.swarm_network, published_ports=settings.published_ports),
+        swarm=SwarmOptions(
+            network=settings.swarm_network,
+            published_ports=settings.published_ports,
+            converge_timeout=settings.swarm_converge_timeout,
+        ),
     ),
 )
 

@@ -123,7 +123,7 @@ def parse_checks(raw: object, *, functions: Mapping[str, object], gateway: str) 
         raise CheckConfigError(
             f"checks.{unknown[0]}: no function named {unknown[0]!r} in the stack"
             f"{_suggest(unknown[0], functions)}; the stack's functions are: {available}. "
-            "Fix the name or remove the entry."
+            f"Fix the name or remove the entry with `pulumi config rm --path 'checks.{unknown[0]}'`."
         )
     specs: dict[str, CheckSpec] = {}
     for name in sorted(functions):

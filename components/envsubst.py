@@ -51,7 +51,8 @@ def _closing_brace(text: str, start: int) -> int:
             depth -= 1
         elif text[j] == "\n":
             break
-    raise SubstitutionError("unterminated '${': add the closing '}'", start)
+    fragment = text[start:].split("\n", 1)[0].rstrip()
+    raise SubstitutionError(f"unterminated '${{' in {fragment!r}: add the closing '}}'", start)
 
 
 def _expand(expr: str, env: Mapping[str, str], offset: int) -> str:
@@ -61,7 +62,11 @@ def _expand(expr: str, env: Mapping[str, str], offset: int) -> str:
         return str(len(env.get(name, "")))
     match = _NAME.match(expr)
     if match is None:
-        raise SubstitutionError(f"'${{{expr}}}' does not start with a variable name", offset)
+        raise SubstitutionError(
+            f"'${{{expr}}}' does not start with a variable name: write '${{NAME}}' or "
+            "'${NAME:-default}', NAME being letters, digits and '_', not starting with a digit",
+            offset,
+        )
     name, op = match.group(), expr[match.end() :]
     value = env.get(name)
     current = value or ""
@@ -90,12 +95,18 @@ def _expand(expr: str, env: Mapping[str, str], offset: int) -> str:
         return _trim(current, op.lstrip("%"), prefix=False, longest=op.startswith("%%"))
     if op.startswith("/"):
         return _replace(current, op[1:])
-    raise SubstitutionError(f"'${{{expr}}}' is not a substitution faas-cli understands", offset)
+    raise SubstitutionError(
+        f"'${{{expr}}}' is not a substitution faas-cli understands: write '${{{name}}}' or "
+        f"'${{{name}:-default}}'",
+        offset,
+    )
 
 
 def _require_name(name: str, expr: str, offset: int) -> None:
     if not _NAME.fullmatch(name):
-        raise SubstitutionError(f"'${{{expr}}}' does not name a variable", offset)
+        raise SubstitutionError(
+            f"'${{{expr}}}' does not name a variable: write '${{#NAME}}' for the length of NAME", offset
+        )
 
 
 def _nested(default: str, env: Mapping[str, str], offset: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from components.stackfile import Function, StackFile
 
@@ -110,7 +111,11 @@ def make_plan(
         warnings.extend(f"{where}: {w}" for w in _function_warnings(fn, kube))
         namespace = (fn.namespace or default_namespace) if kube else ""
         if kube and not _DNS1123_LABEL.match(namespace):
-            errors.append(f"{where}: namespace {namespace!r} is not a valid Kubernetes namespace name")
+            source = "its 'namespace:'" if fn.namespace else "the 'namespace' config"
+            errors.append(
+                f"{where}: namespace {namespace!r} (from {source}) is not a valid Kubernetes namespace "
+                "name: use lower-case letters, digits and '-', at most 63 characters"
+            )
         mounted: list[SecretPlan] = []
         for secret in fn.secrets:
             problem = _secret_name_error(secret, kube)
@@ -125,7 +130,7 @@ def make_plan(
         errors.extend(f"{where}: {e}" for e in _file_clashes(mounted))
         functions[name] = FunctionPlan(fn, namespace, _replicas(fn, where, errors), tuple(mounted))
 
-    errors.extend(_collisions(secret_plans.values()))
+    errors.extend(_collisions(stack.path, functions.values(), secret_plans.values()))
     errors.extend(_bad_file_names(secret_plans.values()))
     errors.extend(_missing(stack, files_of, empty_secrets))
     if errors:
@@ -148,28 +153,38 @@ def missing_secret_command(name: str) -> str:
 def _function_errors(fn: Function, kube: bool) -> list[str]:
     errors: list[str] = []
     if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.match(fn.name)):
+        suggestion = re.sub(r"[^a-z0-9]+", "-", fn.name.lower()).strip("-")[:63].rstrip("-")
         errors.append(
             "the name must be a valid DNS-1035 label on Kubernetes (lower-case letters, digits and "
             "'-', starting with a letter, at most 63 characters): rename the function"
+            + (f", e.g. to {suggestion!r}" if _DNS1035_LABEL.match(suggestion) else "")
         )
     if not kube and (len(fn.name) > 63 or not _SWARM_NAME.match(fn.name)):
         errors.append(
-            "the name is not a valid Docker service name (letters, digits, '-', '_' and '.'): "
-            "rename the function"
+            "the name is not a valid Docker service name (at most 63 letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit): rename the function"
         )
     if not fn.image:
         errors.append("no 'image': add the image to deploy, e.g. 'image: ghcr.io/owner/name:tag'")
     elif not _IMAGE.match(fn.image):
+        fix = ""
+        if fn.image.startswith("/") or "//" in fn.image or fn.image.endswith((":", "/")):
+            fix = ": it has an empty part, is a ${VARIABLE} in it unset?"
+        elif _IMAGE.match(fn.image.lower()):
+            fix = ": write the repository in lower case"
         errors.append(
             f"image {fn.image!r} is not a valid image reference "
-            "(expected [registry/]repository[:tag][@digest], lower-case repository)"
+            f"(expected [registry/]repository[:tag][@digest], lower-case repository){fix}"
         )
     if kube:
         for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
             for unit, value in (("memory", resources.memory if resources else ""),
                                 ("cpu", resources.cpu if resources else "")):  # fmt: skip
                 if value and not _K8S_QUANTITY.match(value):
-                    errors.append(f"{kind}.{unit} {value!r} is not a Kubernetes quantity (e.g. 128Mi, 100m)")
+                    example = "128Mi or 1Gi" if unit == "memory" else "100m or 0.5"
+                    errors.append(
+                        f"{kind}.{unit} {value!r} is not a Kubernetes quantity: write e.g. {example}"
+                    )
     else:
         for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
             if resources and resources.memory and parse_memory_bytes(resources.memory) is None:
@@ -197,13 +212,24 @@ def _function_warnings(fn: Function, kube: bool) -> list[str]:
 def _secret_name_error(name: str, kube: bool) -> str:
     if kube:
         if not _SECRET_DATA_KEY.match(name) or name in (".", "..") or name.startswith(".."):
-            return "is not a valid file name for a secret (letters, digits, '-', '_' and '.')"
+            return (
+                f"is not a valid file name for a secret (letters, digits, '-', '_' and '.'): {_RENAME_SECRET}"
+            )
         if len(_kube_object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.match(_kube_object_name(name)):
-            return "cannot be turned into a Kubernetes object name: use lower-case letters, digits and '-'"
+            return (
+                "cannot be turned into a Kubernetes object name (lower-case letters, digits, '-' and "
+                f"'.', starting and ending with a letter or digit): {_RENAME_SECRET}"
+            )
         return ""
     if len(name) > 64 or not _SWARM_NAME.match(name):
-        return "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.')"
+        return (
+            "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.', "
+            f"starting and ending with a letter or digit): {_RENAME_SECRET}"
+        )
     return ""
+
+
+_RENAME_SECRET = "rename it in the function's 'secrets:' and in the 'secrets' config"
 
 
 def _kube_object_name(name: str) -> str:
@@ -211,16 +237,31 @@ def _kube_object_name(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
-def _collisions(plans: Collection[SecretPlan]) -> list[str]:
+def _collisions(path: Path, functions: Collection[FunctionPlan], plans: Collection[SecretPlan]) -> list[str]:
     by_object: dict[tuple[str, str], list[str]] = {}
     for plan in plans:
         by_object.setdefault((plan.namespace, plan.object_name), []).append(plan.name)
-    return [
-        f"secrets {' and '.join(repr(n) for n in sorted(names))} would both become the Kubernetes "
-        f"Secret {object_name!r} in namespace {namespace!r}: rename one of them in the stack file"
-        for (namespace, object_name), names in sorted(by_object.items())
-        if len(names) > 1
-    ]
+    errors: list[str] = []
+    for (namespace, object_name), names in sorted(by_object.items()):
+        if len(names) < 2:
+            continue
+        users = sorted(
+            (
+                f.function
+                for f in functions
+                if any(s.name in names and s.namespace == namespace for s in f.secrets)
+            ),
+            key=lambda fn: (fn.line, fn.name),
+        )
+        where = f"{path}:{users[0].line}: function '{users[0].name}'" if users else str(path)
+        if users[1:]:
+            where += f" (and {', '.join(f'function {fn.name!r} at line {fn.line}' for fn in users[1:])})"
+        errors.append(
+            f"{where}: secrets {' and '.join(repr(n) for n in sorted(names))} would both become "
+            f"the Kubernetes Secret {object_name!r} in namespace {namespace!r}: rename one of them in "
+            "the stack file and in the 'secrets' config"
+        )
+    return errors
 
 
 def _file_clashes(mounted: Sequence[SecretPlan]) -> list[str]:
@@ -247,7 +288,9 @@ def _bad_file_names(plans: Collection[SecretPlan]) -> list[str]:
     ]
 
 
-def _missing(stack: StackFile, configured: Collection[str], empty: Collection[str]) -> list[str]:
+def _missing(
+    stack: StackFile, configured: Mapping[str, tuple[str, ...]], empty: Collection[str]
+) -> list[str]:
     errors: list[str] = []
     for name in sorted(stack.functions):
         fn = stack.functions[name]
@@ -256,6 +299,13 @@ def _missing(stack: StackFile, configured: Collection[str], empty: Collection[st
                 errors.append(
                     f"{stack.path}:{fn.line}: function '{name}' needs secret {secret!r}, which is not set: "
                     f"run `{missing_secret_command(secret)}`"
+                )
+            elif secret in empty and configured[secret] != (secret,):
+                errors.append(
+                    f"{stack.path}:{fn.line}: function '{name}': secret {secret!r} has an empty file "
+                    f"(its files: {', '.join(configured[secret])}): run "
+                    f"`pulumi config set --secret --path 'secrets.{secret}.files.<file>' <value>` "
+                    "with a non-empty value"
                 )
             elif secret in empty:
                 errors.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,10 @@ WORKLOADS = ("deployment", "function-crd")
 
 
 class ConfigError(ValueError):
-    """Stack config that cannot be used; the message says which key and how to fix it."""
+    """Stack config that cannot be used; the message names the config file, the key and the fix."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"Pulumi.{pulumi.get_stack()}.yaml: {message}")
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Settings:
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
     swarm_network: str = ""
+    swarm_converge_timeout: str = "2m"
     published_ports: Mapping[str, int] = field(default_factory=dict)
     checks: object = None
 
@@ -94,6 +99,7 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
         swarm_network=config.get("swarmNetwork") or "",
+        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout"),
         published_ports=_ports(config),
         checks=_object(config, "checks"),
     )
@@ -117,7 +123,8 @@ def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
         parsed = None
     if not isinstance(parsed, dict):
         raise ConfigError(
-            "config 'secrets' must be an object of OpenFaaS secret name -> value: set each one with "
+            f"config 'secrets' must be an object of OpenFaaS secret name -> value, not {_kind(parsed)}: "
+            "remove it with `pulumi config rm secrets` and set each secret with "
             "`pulumi config set --secret --path 'secrets.<name>' <value>`"
         )
     if parsed and not pulumi.runtime.is_config_secret(key):
@@ -165,6 +172,13 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
     return raw
 
 
+def _duration(config: pulumi.Config, key: str) -> str:
+    value = config.get(key) or "2m"
+    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value):
+        raise ConfigError(f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait")
+    return value
+
+
 def _bool(config: pulumi.Config, key: str) -> bool:
     try:
         return bool(config.get_bool(key))
@@ -176,7 +190,21 @@ def _object(config: pulumi.Config, key: str) -> object:
     try:
         return config.get_object(key)
     except pulumi.ConfigTypeError:
-        raise ConfigError(f"config '{key}' must be an object (set it with --path)") from None
+        raise ConfigError(
+            f"config '{key}' must be an object, not plain text: remove it with `pulumi config rm {key}` "
+            f"and set each entry with `pulumi config set --path '{key}.<name>' <value>`"
+        ) from None
+
+
+def _kind(value: object) -> str:
+    """What a config value is, without showing it (it may be a secret)."""
+    if value is None:
+        return "plain text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return "a number" if isinstance(value, (int, float)) and not isinstance(value, bool) else "a boolean"
 
 
 def _ports(config: pulumi.Config) -> dict[str, int]:

@@ -147,8 +147,12 @@ def load_stack(path: Path | str, *, env: Mapping[str, str] | None = None) -> Sta
     try:
         raw = stack_path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        other = stack_path.parent / DEFAULT_STACK_FILES[1]
+        looked = f" (nor {other.name} next to it)" if stack_path.name == DEFAULT_STACK_FILES[0] else ""
         raise StackFileError(
-            stack_path, "stack file not found: create it, or point the 'stackFile' config at it"
+            stack_path,
+            f"stack file not found{looked}: create it, or point the 'stackFile' config at yours "
+            "with `pulumi config set stackFile <path, relative to the project>`",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise StackFileError(stack_path, f"cannot read the stack file: {exc}") from None
@@ -160,7 +164,8 @@ def parse_stack(text: str, path: Path, *, env: Mapping[str, str]) -> StackFile:
     try:
         text = substitute(text, env)
     except SubstitutionError as exc:
-        raise StackFileError(path, str(exc), text.count("\n", 0, exc.offset) + 1) from None
+        line = text.count("\n", 0, exc.offset) + 1
+        raise StackFileError(path, _in_function(text, line, str(exc)), line) from None
     reader = _Reader(path)
     root = reader.compose(text)
     return reader.stack(root)
@@ -185,7 +190,9 @@ def select_functions(stack: StackFile, *, filter: str = "", regex: str = "") -> 
             stack.path,
             f"no functions matching --filter/--regex were found in the YAML file "
             f"({'regex ' + repr(regex) if regex else 'filter ' + repr(filter)}; "
-            f"functions: {', '.join(sorted(stack.functions)) or 'none'})",
+            f"functions: {', '.join(sorted(stack.functions)) or 'none'}): change the "
+            f"'{'regex' if regex else 'filter'}' config, or remove it with "
+            f"`pulumi config rm {'regex' if regex else 'filter'}`",
         )
     return StackFile(stack.path, stack.provider, kept, stack.version, stack.configuration, stack.warnings)
 
@@ -217,8 +224,18 @@ class _Reader:
             hint = ""
             if "\t" in problem or "'\\t'" in problem:
                 hint = ": indent with spaces, YAML does not allow TAB characters"
+            elif exc.context and "quoted scalar" in exc.context and exc.context_mark:
+                mark, problem = exc.context_mark, f"{exc.context}, {problem}"
+                hint = ": close the quote"
+            elif "mapping values are not allowed" in problem:
+                hint = ": put the value in quotes when it holds ': ', else fix the indentation"
+            elif problem.startswith(("expected <block end>", "could not find expected ':'")):
+                hint = ": check the indentation of this line and of the one before it"
             line = mark.line + 1 if mark else None
-            raise StackFileError(self.path, f"invalid YAML: {problem}{hint}", line) from None
+            message = f"invalid YAML: {problem}{hint}"
+            raise StackFileError(
+                self.path, _in_function(text, line, message) if line else message, line
+            ) from None
         except yaml.YAMLError as exc:
             raise StackFileError(self.path, f"invalid YAML: {exc}") from None
 
@@ -235,7 +252,7 @@ class _Reader:
             raise self.error(
                 top["version"][1],
                 f"{list(SUPPORTED_VERSIONS)} are the only valid versions for the stack file - "
-                f"found: {version}",
+                f"found: {version}: write 'version: 1.0' or remove the line",
             )
         functions = self.functions(top.get("functions"))
         configuration = self.configuration(top.get("configuration"))
@@ -255,7 +272,7 @@ class _Reader:
             raise self.error(
                 where,
                 "['openfaas'] is the only valid \"provider.name\" for the OpenFaaS CLI, "
-                f"but you gave: {name or '(nothing)'}",
+                f"but you gave: {name or '(nothing)'}: change it to 'openfaas'",
             )
         gateway = self.scalar(keys["gateway"][1], "provider.gateway") if "gateway" in keys else ""
         return Provider(name=name, gateway=gateway)
@@ -340,19 +357,27 @@ class _Reader:
                 f"(looked for {env_path}): create it or remove it from the list",
             ) from None
         reader = _Reader(env_path)
-        root = reader.compose(text)
-        if root is None or _is_null(root):
-            return {}
-        keys = reader.mapping(root, "an environment_file")
-        if "environment" not in keys:
-            return {}
-        return reader.string_map(keys["environment"][1], "environment")
+        try:
+            root = reader.compose(text)
+            if root is None or _is_null(root):
+                return {}
+            keys = reader.mapping(root, "an environment_file")
+            if "environment" not in keys:
+                return {}
+            return reader.string_map(keys["environment"][1], "environment")
+        except StackFileError as exc:
+            raise StackFileError(
+                exc.path, f"environment_file of function '{function}': {exc.message}", exc.line
+            ) from None
 
     # -- typed readers ---------------------------------------------------------------------
 
     def mapping(self, node: Node, what: str) -> dict[str, tuple[ScalarNode, Node]]:
         if not isinstance(node, MappingNode):
-            raise self.error(node, f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}")
+            fix = "remove the '- '" if isinstance(node, SequenceNode) else "write them indented below it"
+            raise self.error(
+                node, f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}: {fix}"
+            )
         result: dict[str, tuple[ScalarNode, Node]] = {}
         for key_node, value_node in self.flatten_merges(node):
             if not isinstance(key_node, ScalarNode):
@@ -383,7 +408,8 @@ class _Reader:
     def scalar(self, node: Node, what: str) -> str:
         if isinstance(node, ScalarNode):
             return "" if _is_null(node) else str(node.value)
-        raise self.error(node, f"{what} must be a single value, not {_kind(node)}")
+        fix = "remove the '- '" if isinstance(node, SequenceNode) else "give it one value on its own line"
+        raise self.error(node, f"{what} must be a single value, not {_kind(node)}: {fix}")
 
     def boolean(self, node: Node, what: str) -> bool:
         text = self.scalar(node, what)
@@ -432,6 +458,32 @@ class _Reader:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             if close:
                 self.warn(key_node, f"unknown key '{key}' {where} is ignored: did you mean '{close[0]}'?")
+
+
+_BLOCK_KEY = re.compile(r"^( +)([^\s#'\"][^:]*?|'[^']*'|\"[^\"]*\")\s*:(?:\s|$)")
+
+
+def _in_function(text: str, line: int, message: str) -> str:
+    """`message`, prefixed with the function whose block holds `line` of the raw stack file.
+
+    For errors found before the YAML is parsed (`${...}`, YAML syntax), from the indentation
+    of the lines under the top-level `functions:` key; unchanged outside any function.
+    """
+    name, indent, in_functions = "", -1, False
+    for row in text.splitlines()[:line]:
+        if not row.strip() or row.lstrip().startswith("#"):
+            continue
+        if not row[0].isspace():
+            in_functions, name, indent = row.startswith("functions:"), "", -1
+            continue
+        match = _BLOCK_KEY.match(row) if in_functions else None
+        if match is None:
+            continue
+        if indent < 0:
+            indent = len(match.group(1))
+        if len(match.group(1)) == indent:
+            name = match.group(2).strip("'\"")
+    return f"function '{name}': {message}" if name else message
 
 
 def _is_null(node: Node) -> bool:

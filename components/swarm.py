@@ -35,6 +35,7 @@ class SwarmOptions:
 
     network: str = ""
     published_ports: Mapping[str, int] = field(default_factory=dict)
+    converge_timeout: str = "2m"
     provider: pulumi.ProviderResource | None = None
 
 
@@ -169,6 +170,9 @@ def _service(
         )
         if port
         else None,
-        converge_config=docker.ServiceConvergeConfigArgs(delay="1s", timeout="2m"),
+        # Wait for the tasks to run, so a function that cannot start fails the update.
+        converge_config=docker.ServiceConvergeConfigArgs(delay="1s", timeout=options.converge_timeout)
+        if options.converge_timeout != "0"
+        else None,
         opts=opts,
     )

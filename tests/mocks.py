@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import runpy
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,8 +34,14 @@ class Registered:
 
 
 class RecordingMocks(pulumi.runtime.Mocks):
+    """Records every resource the program registers, and every warning it logs."""
+
     def __init__(self) -> None:
         self.registered: list[Registered] = []
+        self.warnings: list[str] = []
+        self.logger = logging.getLogger(f"{__name__}.{id(self)}")
+        self.logger.propagate = False
+        self.logger.addHandler(_WarningRecorder(self.warnings))
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         self.registered.append(Registered(args.typ, args.name, args.inputs))
@@ -50,19 +57,35 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return {r.name: r for r in self.registered if r.type == type_}
 
 
+class _WarningRecorder(logging.Handler):
+    def __init__(self, into: list[str]) -> None:
+        super().__init__(logging.WARNING)
+        self.into = into
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno == logging.WARNING:
+            self.into.append(record.getMessage())
+
+
 def run_program(
     workdir: Path,
     *,
     config: Mapping[str, Any] | None = None,
-    secrets: Mapping[str, object] | None = None,
+    secrets: object = None,
+    mocks: RecordingMocks | None = None,
 ) -> RecordingMocks:
-    """Run `__main__.py` in `workdir` with project config and the `secrets` object set as secret."""
-    mocks = RecordingMocks()
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False)
+    """Run `__main__.py` in `workdir` with project config and `secrets` set as secret config.
+
+    `secrets` is normally an object (OpenFaaS name -> value); a string is set as it is, as
+    `pulumi config set --secret secrets <text>` would. Pass `mocks` to look at what was
+    registered and logged when the program fails.
+    """
+    mocks = RecordingMocks() if mocks is None else mocks
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False, logger=mocks.logger)
     values = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
     secret_keys = []
     if secrets is not None:
-        values[f"{PROJECT}:secrets"] = json.dumps(dict(secrets))
+        values[f"{PROJECT}:secrets"] = secrets if isinstance(secrets, str) else json.dumps(secrets)
         secret_keys.append(f"{PROJECT}:secrets")
     pulumi.runtime.set_all_config(values, secret_keys)
 

@@ -162,14 +162,15 @@ def test_an_unknown_function_lists_the_stacks_functions() -> None:
     assert error_of({"protectedap": {}}) == (
         "checks.protectedap: no function named 'protectedap' in the stack (did you mean "
         "'protectedapi'?); the stack's functions are: figlet, protectedapi. "
-        "Fix the name or remove the entry."
+        "Fix the name or remove the entry with `pulumi config rm --path 'checks.protectedap'`."
     )
 
 
 def test_an_unknown_function_without_a_close_name_only_lists() -> None:
     assert error_of({"zzz": {}}) == (
         "checks.zzz: no function named 'zzz' in the stack; the stack's functions are: "
-        "figlet, protectedapi. Fix the name or remove the entry."
+        "figlet, protectedapi. Fix the name or remove the entry with "
+        "`pulumi config rm --path 'checks.zzz'`."
     )
 
 

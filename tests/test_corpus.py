@@ -19,7 +19,7 @@ REJECTED = {
     "ajaxe__openfaas-functions__all.yml": (25, 'mapping key "unfluff" already defined at line 5'),
     "openfaas__faas__sample-functions_stack.yml.2018-03-apikeyprotected.yml": (
         48,
-        "invalid YAML: found character '\\t' that cannot start any token",
+        "function 'gif-maker': invalid YAML: found character '\\t' that cannot start any token",
     ),
     # faas-cli deploy reads these environment_file paths too; the corpus does not carry them.
     "alexellis__derek__derek.yml": (21, "function 'derek-0113': environment_file 'secrets.yml' not found"),

@@ -58,8 +58,9 @@ def test_two_secrets_mapping_to_one_kubernetes_name_is_an_error_naming_both() ->
     with pytest.raises(PlanError) as caught:
         kube_plan(stack(fn(secrets=("api_key", "api-key"))), {"api_key", "api-key"})
     assert str(caught.value) == (
-        "secrets 'api-key' and 'api_key' would both become the Kubernetes Secret 'api-key' in "
-        "namespace 'openfaas-fn': rename one of them in the stack file"
+        "/repo/stack.yaml:6: function 'protectedapi': secrets 'api-key' and 'api_key' would both "
+        "become the Kubernetes Secret 'api-key' in namespace 'openfaas-fn': rename one of them in "
+        "the stack file and in the 'secrets' config"
     )
 
 

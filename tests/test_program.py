@@ -225,3 +225,15 @@ def test_an_unknown_target_is_refused_with_the_fix(workdir: Path) -> None:
         pulumi.RunError, match=r"config 'target' is 'nomad'; it must be one of kubernetes, swarm"
     ):
         run(workdir, "nomad")
+
+
+def test_swarm_services_wait_for_their_tasks_for_the_configured_time(workdir: Path) -> None:
+    default = run(workdir, "swarm").of_type("docker:index/service:Service")["protectedapi"].plain()
+    assert default["convergeConfig"] == {"delay": "1s", "timeout": "2m"}
+    off = run(workdir, "swarm", swarmConvergeTimeout="0").of_type("docker:index/service:Service")
+    assert "convergeConfig" not in off["protectedapi"].plain()
+
+
+def test_a_converge_timeout_that_is_not_a_duration_is_refused(workdir: Path) -> None:
+    with pytest.raises(pulumi.RunError, match=r"config 'swarmConvergeTimeout' is 'soon': give a duration"):
+        run(workdir, "swarm", swarmConvergeTimeout="soon")

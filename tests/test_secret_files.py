@@ -65,7 +65,7 @@ def test_invalid_base64_names_the_key_and_the_command(tmp_path: Path) -> None:
     with pytest.raises(pulumi.RunError) as caught:
         run(tmp_path, "swarm", {"tls": {"base64": "not base64!"}})
     assert str(caught.value) == (
-        "config 'secrets.tls.base64' is not valid base64: encode the file with "
+        "Pulumi.dev.yaml: config 'secrets.tls.base64' is not valid base64: encode the file with "
         "`base64 -w0 <file> | pulumi config set --secret --path 'secrets.tls.base64'`"
     )
 
@@ -76,7 +76,7 @@ def test_a_secret_of_another_shape_is_refused_with_the_forms_that_work(tmp_path:
 
 
 def test_an_empty_file_counts_as_an_empty_secret(tmp_path: Path) -> None:
-    with pytest.raises(pulumi.RunError, match=r"secret 'tls' is empty"):
+    with pytest.raises(pulumi.RunError, match=r"secret 'tls' has an empty file \(its files: tls.crt, "):
         run(tmp_path, "swarm", {"tls": {"files": {"tls.crt": "x", "tls.key": ""}}})
 
 

@@ -71,7 +71,7 @@ def test_other_provider_names_are_rejected_as_faas_cli_does(tmp_path: Path) -> N
         load_stack(path, env={})
     assert str(caught.value) == (
         f"{path}:2: ['openfaas'] is the only valid \"provider.name\" for the OpenFaaS CLI, "
-        "but you gave: serverless"
+        "but you gave: serverless: change it to 'openfaas'"
     )
 
 
@@ -134,7 +134,8 @@ def test_a_bad_substitution_names_the_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(StackFileError) as caught:
         load_stack(path, env={})
     assert str(caught.value) == (
-        f"{path}:5: '${{TAG-dev}}' uses a form faas-cli does not support; use '${{TAG:-default}}'"
+        f"{path}:5: function 'fn': '${{TAG-dev}}' uses a form faas-cli does not support; "
+        "use '${TAG:-default}'"
     )
 
 
@@ -234,13 +235,19 @@ def test_only_version_1_0_is_accepted(tmp_path: Path) -> None:
     path = write(tmp_path, "version: 2.0\nprovider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\n")
     with pytest.raises(StackFileError) as caught:
         load_stack(path, env={})
-    assert caught.value.message == "['1.0'] are the only valid versions for the stack file - found: 2.0"
+    assert caught.value.message == (
+        "['1.0'] are the only valid versions for the stack file - found: 2.0: "
+        "write 'version: 1.0' or remove the line"
+    )
 
 
 def test_a_missing_stack_file_says_how_to_point_at_one(tmp_path: Path) -> None:
     with pytest.raises(StackFileError) as caught:
         load_stack(tmp_path / "stack.yaml", env={})
-    assert caught.value.message == "stack file not found: create it, or point the 'stackFile' config at it"
+    assert caught.value.message == (
+        "stack file not found (nor stack.yml next to it): create it, or point the 'stackFile' "
+        "config at yours with `pulumi config set stackFile <path, relative to the project>`"
+    )
 
 
 def test_default_stack_file_is_stack_yaml_else_stack_yml(tmp_path: Path) -> None:

@@ -1,0 +1,59 @@
+"""A few of `tests/bad_inputs/` on the real engine: `pulumi preview` fails with the exact message,
+no traceback, and the stack holds no resource afterwards.
+
+They all fail before any resource is declared, so they touch neither Swarm nor the API server.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from pulumi import automation as auto
+
+from tests.engine.harness import EngineProject, new_project, require_toolchain
+from tests.test_bad_inputs import CASES, BadInput, load_case
+
+pytestmark = pytest.mark.engine
+ON_THE_ENGINE = (
+    "02-tab-in-indentation",
+    "16-kubernetes-function-name-with-capitals-and-underscore",
+    "35-missing-secret",
+    "25-unknown-target",
+    "50-check-for-a-function-that-does-not-exist",
+)
+
+
+def engine_project(case: BadInput, tmp: Path) -> EngineProject:
+    """A scratch project holding the case's files and config, in place of the example's."""
+    require_toolchain()
+    project = new_project(tmp, "bad-input")
+    (project.workdir / "stack.yaml").unlink()
+    case.write(project.workdir)
+    for key, value in case.config.items():
+        project.set(key, value)
+    if isinstance(case.secrets, Mapping):
+        for name, value in case.secrets.items():
+            project.set_secret(name, value)
+    elif isinstance(case.secrets, str):
+        project.stack.set_config("secrets", auto.ConfigValue(case.secrets, secret=True))
+    return project
+
+
+@pytest.mark.parametrize("name", ON_THE_ENGINE)
+def test_preview_stops_with_the_message_and_leaves_no_resource(name: str, tmp_path: Path) -> None:
+    case = load_case(CASES / f"{name}.yaml")
+    assert case.expect is not None
+    project = engine_project(case, tmp_path.resolve())
+    try:
+        with pytest.raises(auto.CommandError) as caught:
+            project.preview()
+        output = str(caught.value)
+        assert case.message(case.expect, project.workdir, project.stack.name) in output
+        assert "Traceback" not in output
+        assert json.loads(project.exported_state())["deployment"].get("resources", []) == []
+        assert [value for value in case.secret_values() if value in output] == []
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name)
