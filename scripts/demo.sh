@@ -8,7 +8,7 @@ export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE:-openfaas-demo}
 
 pulumi stack select dev 2>/dev/null || pulumi stack init dev
 case "${1:-up}" in
-  up) pulumi up --yes --stack dev --skip-preview ;;
+  up) pulumi up --yes --stack dev --skip-preview --refresh ;;  # --refresh: notice drift (a removed service)
   destroy) pulumi destroy --yes --stack dev ;;
   *) echo "usage: $0 [up|destroy]" >&2; exit 2 ;;
 esac
