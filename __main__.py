@@ -9,6 +9,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.checks import CheckConfigError, parse_checks, resolve_gateway
+from components.cluster import ClusterUnreachable, api_server, require_reachable
 from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
@@ -30,7 +31,13 @@ try:
     )
     gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
     checks = parse_checks(settings.checks, functions=plan.functions, gateway=gateway)
-except (ConfigError, StackFileError, PlanError, CheckConfigError) as error:
+    kube_config = pulumi.Config("kubernetes")
+    if settings.target == "kubernetes":
+        # The provider would preview an unreachable cluster as empty; say so before a review.
+        cluster = api_server(kube_config.get("kubeconfig"), kube_config.get("context"), os.environ)
+        if cluster is not None:
+            require_reachable(*cluster)
+except (ConfigError, StackFileError, PlanError, CheckConfigError, ClusterUnreachable) as error:
     raise pulumi.RunError(str(error)) from None
 
 for warning in (*stack_file.warnings, *plan.warnings):
@@ -40,7 +47,6 @@ kubernetes_provider = None
 if settings.target == "kubernetes":
     # Our own provider, so a changed secret updates the Secret in place instead of deleting it
     # first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config.
-    kube_config = pulumi.Config("kubernetes")
     kubernetes_provider = k8s.Provider(
         "kubernetes",
         kubeconfig=kube_config.get("kubeconfig"),

@@ -143,20 +143,20 @@ def test_destroy_leaves_nothing_behind(deployed: tuple[EngineProject, str]) -> N
         assert kubectl("get", "all,secrets", "-n", namespace)["items"] == []
 
 
-def test_an_unreachable_cluster_gives_a_connection_message_not_a_program_error(tmp_path: Path) -> None:
+def test_an_unreachable_cluster_stops_the_preview_with_a_connection_message(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "nowhere.yaml"
     kubeconfig.write_text(
         re.sub(r"server: https://127\.0\.0\.1:\d+", "server: https://127.0.0.1:1", KUBECONFIG.read_text())
     )
-    project = kube_project(tmp_path, "openfaas-fn")
+    project = kube_project(tmp_path / "unreachable", "openfaas-fn")
     project.set("kubernetes:kubeconfig", str(kubeconfig))
-    preview = project.preview()  # the Kubernetes provider previews offline clusters with a warning
-    assert "Traceback" not in preview.stdout + preview.stderr
     with pytest.raises(auto.CommandError) as caught:
-        project.up()
+        project.preview()
     message = str(caught.value)
-    assert "configured Kubernetes cluster is unreachable" in message
-    assert "dial tcp 127.0.0.1:1: connect: connection refused" in message
+    assert (
+        f"cannot reach the Kubernetes API server https://127.0.0.1:1 (from {kubeconfig}): connection refused"
+        in message
+    )
     assert "Traceback" not in message
     project.stack.workspace.remove_stack(project.stack.name, force=True)
 
