@@ -8,7 +8,6 @@ the tests can say exactly what must exist on the Swarm, and clean up only what t
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import os
 import signal
@@ -18,57 +17,17 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.engine.harness import EngineProject, new_project, run
 
-SWARM_LOCK = Path("/tmp/openfaas-swarm.lock")
 IMAGE = "functions/api-key-protected"
 LETTERS = ("a", "b", "c")
 SERVICE_TYPE = "docker:index/service:Service"
 SECRET_TYPE = "docker:index/secret:Secret"
-
-
-# -- the shared Swarm lock -------------------------------------------------------------------
-
-
-def _ancestors() -> set[int]:
-    pids, pid = set(), os.getpid()
-    while pid > 1:
-        pids.add(pid)
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            break
-        pid = int(stat.rsplit(")", 1)[1].split()[1])
-    return pids
-
-
-def _held_by_an_ancestor(path: Path) -> bool:
-    """True when `flock /tmp/openfaas-swarm.lock pytest ...` already holds the lock for us."""
-    inode, ancestors = str(path.stat().st_ino), _ancestors()
-    for line in Path("/proc/locks").read_text().splitlines():
-        fields = line.split()  # "3: FLOCK  ADVISORY  WRITE <pid> <major>:<minor>:<inode> 0 EOF"
-        if len(fields) > 5 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == inode:
-            return fields[4].isdigit() and int(fields[4]) in ancestors
-    return False
-
-
-@contextlib.contextmanager
-def swarm_lock() -> Iterator[None]:
-    """Hold the machine-wide Swarm lock (blocking), unless a parent process already holds it."""
-    with SWARM_LOCK.open("a") as handle:
-        if _held_by_an_ancestor(SWARM_LOCK):
-            yield
-            return
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # -- a fault stack ---------------------------------------------------------------------------

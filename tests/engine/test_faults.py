@@ -14,7 +14,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,10 +28,9 @@ from tests.engine.faults_support import (
     descendants,
     new_fault_stack,
     proxy_command,
-    swarm_lock,
     wait_for,
 )
-from tests.engine.harness import require_toolchain, run
+from tests.engine.harness import require_toolchain, run, swarm_lock
 
 pytestmark = pytest.mark.engine
 LOCKED = (
@@ -52,6 +51,22 @@ def stack(tmp_path: Path) -> Iterator[FaultStack]:
     fault_stack = new_fault_stack(tmp_path)
     yield fault_stack
     fault_stack.clean_up()
+
+
+def converge_after_removing_unrecorded(stack: FaultStack, unrecorded: Iterable[str]) -> None:
+    """Services on the Swarm but not in the state block the next `up` until removed by hand."""
+    blocked = stack.cli("up", "--yes")
+    assert blocked.returncode == 1, blocked.output
+    for name in unrecorded:
+        assert already_exists(name) in blocked.output
+    for name in unrecorded:
+        run("docker", "service", "rm", name)
+
+    converged = stack.cli("up", "--yes")
+    assert converged.returncode == 0, converged.output
+    stack.assert_converged()
+    stack.destroy_and_assert_nothing_left()
+    stack.assert_no_secret_value_anywhere()
 
 
 def already_exists(service: str) -> str:
@@ -164,18 +179,7 @@ def test_sigkill_mid_up_needs_cancel_refresh_and_removing_unrecorded_services_th
     assert refresh.returncode == 0, refresh.output
     assert stack.pending() == []
 
-    blocked = stack.cli("up", "--yes")
-    assert blocked.returncode == 1, blocked.output
-    for name in unrecorded:
-        assert already_exists(name) in blocked.output
-    for name in unrecorded:
-        run("docker", "service", "rm", name)
-
-    converged = stack.cli("up", "--yes")
-    assert converged.returncode == 0, converged.output
-    stack.assert_converged()
-    stack.destroy_and_assert_nothing_left()
-    stack.assert_no_secret_value_anywhere()
+    converge_after_removing_unrecorded(stack, unrecorded)
 
 
 def test_the_docker_api_going_away_mid_up_leaves_unrecorded_services_then_the_next_up_converges(
@@ -206,18 +210,7 @@ def test_the_docker_api_going_away_mid_up_leaves_unrecorded_services_then_the_ne
         assert stack.locks() == []
         assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
 
-        blocked = stack.cli("up", "--yes")
-        assert blocked.returncode == 1, blocked.output
-        for name in unrecorded:
-            assert already_exists(name) in blocked.output
-        for name in unrecorded:
-            run("docker", "service", "rm", name)
-
-        converged = stack.cli("up", "--yes")
-        assert converged.returncode == 0, converged.output
-        stack.assert_converged()
-        stack.destroy_and_assert_nothing_left()
-        stack.assert_no_secret_value_anywhere()
+        converge_after_removing_unrecorded(stack, unrecorded)
     finally:
         proxy.kill()
         proxy.wait()
