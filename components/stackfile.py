@@ -379,7 +379,11 @@ class _Reader:
                 node, f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}: {fix}"
             )
         result: dict[str, tuple[ScalarNode, Node]] = {}
-        for key_node, value_node in self.flatten_merges(node):
+        merged: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if isinstance(key_node, ScalarNode) and key_node.style is None and key_node.value == "<<":
+                merged.extend(self.merged_pairs(value_node, what))
+                continue
             if not isinstance(key_node, ScalarNode):
                 raise self.error(key_node, f"{what} has a key that is not a plain string")
             key = key_node.value
@@ -391,18 +395,17 @@ class _Reader:
                     "remove or rename one of them",
                 )
             result[key] = (key_node, value_node)
+        for key_node, value_node in merged:  # `<<: *anchor`: the mapping's own keys win
+            if isinstance(key_node, ScalarNode):
+                result.setdefault(key_node.value, (key_node, value_node))
         return result
 
-    def flatten_merges(self, node: MappingNode) -> list[tuple[Node, Node]]:
+    def merged_pairs(self, value: Node, what: str) -> list[tuple[Node, Node]]:
+        """The pairs a `<<` merge key brings in: earlier sources win, as in YAML 1.1."""
+        sources = value.value if isinstance(value, SequenceNode) else [value]
         pairs: list[tuple[Node, Node]] = []
-        for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.tag.endswith(":merge"):
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
-                for source in sources:
-                    if isinstance(source, MappingNode):
-                        pairs.extend(self.flatten_merges(source))
-                continue
-            pairs.append((key_node, value_node))
+        for source in sources:
+            pairs.extend(self.mapping(source, what).values())
         return pairs
 
     def scalar(self, node: Node, what: str) -> str:

@@ -269,3 +269,22 @@ def test_filter_and_regex_select_functions_as_faas_cli_does(tmp_path: Path) -> N
     assert sorted(select_functions(stack, regex="-b").functions) == ["api-b"]
     with pytest.raises(StackFileError, match="no functions matching --filter/--regex"):
         select_functions(stack, filter="nothing*")
+
+
+def test_yaml_merge_keys_are_expanded_as_go_yaml_does(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n  a: &base\n    image: ghcr.io/o/a:1\n"
+        "    environment:\n      mode: fast\n  b:\n    <<: *base\n    fprocess: cat\n",
+    )
+    b = load_stack(path, env={}).functions["b"]
+    assert (b.image, b.environment, b.fprocess) == ("ghcr.io/o/a:1", {"mode": "fast"}, "cat")
+
+
+def test_keys_of_a_mapping_override_the_keys_it_merges(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n  a: &base\n    image: ghcr.io/o/a:1\n"
+        "  b:\n    <<: *base\n    image: ghcr.io/o/b:2\n",
+    )
+    assert load_stack(path, env={}).functions["b"].image == "ghcr.io/o/b:2"
