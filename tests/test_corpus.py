@@ -10,8 +10,14 @@ import pytest
 from components.plan import PlanError, make_plan
 from components.stackfile import StackFileError, load_stack
 
+# The workplace's shared folder sits beside the checkout (`../shared`); a clone elsewhere finds it
+# at /work/shared, or wherever OPENFAAS_CORPUS points.
+_CANDIDATES = [
+    Path(__file__).resolve().parents[2] / "shared/corpus/stackfiles",
+    Path("/work/shared/corpus/stackfiles"),
+]
 CORPUS = Path(
-    os.environ.get("OPENFAAS_CORPUS", Path(__file__).resolve().parents[2] / "shared/corpus/stackfiles")
+    os.environ.get("OPENFAAS_CORPUS") or next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[0])
 )
 
 # File -> (line, start of the message): faas-cli stops on these too, or cannot deploy them.
