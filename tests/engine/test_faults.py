@@ -57,8 +57,8 @@ def converge_after_removing_unrecorded(stack: FaultStack, unrecorded: Iterable[s
     """Services on the Swarm but not in the state block the next `up` until removed by hand."""
     blocked = stack.cli("up", "--yes")
     assert blocked.returncode == 1, blocked.output
-    for name in unrecorded:
-        assert already_exists(name) in blocked.output
+    # The engine stops at the first failures, so not every unrecorded service need be tried.
+    assert any(already_exists(name) in blocked.output for name in unrecorded), blocked.output
     for name in unrecorded:
         run("docker", "service", "rm", name)
 
