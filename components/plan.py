@@ -36,6 +36,11 @@ class PlanError(ValueError):
     """Input that cannot be deployed, found before anything is applied."""
 
 
+def resource_name(namespace: str, name: str) -> str:
+    """Stable Pulumi name: the namespace and the OpenFaaS name, nothing order-dependent."""
+    return f"{namespace}/{name}" if namespace else name
+
+
 @dataclass(frozen=True)
 class SecretPlan:
     """One OpenFaaS secret in one namespace, as the target will name it."""
@@ -47,8 +52,7 @@ class SecretPlan:
 
     @property
     def resource_name(self) -> str:
-        """Stable Pulumi name: the namespace and the OpenFaaS name, nothing order-dependent."""
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return resource_name(self.namespace, self.name)
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ class FunctionPlan:
 
     @property
     def resource_name(self) -> str:
-        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+        return resource_name(self.namespace, self.name)
 
 
 @dataclass(frozen=True)
