@@ -73,8 +73,10 @@ class OpenFaaSStack(pulumi.ComponentResource):
             default=str,
         )
         checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
-        triggers = checksum.apply(
-            lambda digest: trigger_digest([fn.namespace, str(fn.replicas), settings, digest])
+        # The workloads' ids too: a service recreated (after drift, say) is checked again.
+        ids = [r.id for r in self.function_resources[fn.name] if isinstance(r, pulumi.CustomResource)]
+        triggers = pulumi.Output.all(checksum, *ids).apply(
+            lambda parts: trigger_digest([fn.namespace, str(fn.replicas), settings, *map(str, parts)])
         )
         return InvokeCheck(
             f"{fn.resource_name}-check",
