@@ -30,7 +30,7 @@ from tests.engine.faults_support import (
     proxy_command,
     wait_for,
 )
-from tests.engine.harness import require_toolchain, run, swarm_lock
+from tests.engine.harness import ROOT, require_toolchain, run, swarm_lock
 
 pytestmark = pytest.mark.engine
 LOCKED = (
@@ -180,6 +180,30 @@ def test_sigkill_mid_up_needs_cancel_refresh_and_removing_unrecorded_services_th
     assert stack.pending() == []
 
     converge_after_removing_unrecorded(stack, unrecorded)
+
+
+def test_dockerd_restarted_mid_up_then_the_next_up_converges(stack: FaultStack) -> None:
+    """The real daemon: stopped once the first service exists, started again by scripts/swarm.sh."""
+    up = stack.start("up", "--yes")
+    wait_for(lambda: stack.swarm_services() != {}, 120, "the first service on the Swarm")
+    daemon = int(Path("/var/run/docker.pid").read_text())
+    os.kill(daemon, signal.SIGTERM)
+    wait_for(lambda: alive([daemon]) == [], 60, "dockerd to stop")
+    run(str(ROOT / "scripts/swarm.sh"))
+    up.wait(timeout=300)  # fails or succeeds depending on where the daemon went away
+    assert stack.pending() == []
+    assert stack.locks() == []
+    assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
+    recorded = stack.state_objects(SERVICE_TYPE)
+    unrecorded = [name for name in stack.swarm_services() if name not in recorded]
+    if unrecorded:  # created while the daemon went away, never written to the state
+        converge_after_removing_unrecorded(stack, unrecorded)
+        return
+    converged = stack.cli("up", "--yes")
+    assert converged.returncode == 0, converged.output
+    stack.assert_converged()
+    stack.destroy_and_assert_nothing_left()
+    stack.assert_no_secret_value_anywhere()
 
 
 def test_the_docker_api_going_away_mid_up_leaves_unrecorded_services_then_the_next_up_converges(
