@@ -14,8 +14,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
+from components.deployed import DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
+from components.stackfile import FunctionResources
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
 FUNCTION_LABEL = "faas_function"
@@ -41,8 +43,8 @@ def declare(
     checksum_key: pulumi.Input[str],
     options: KubernetesOptions,
     parent: pulumi.Resource,
-) -> dict[str, list[pulumi.Resource]]:
-    """Declare every secret and function of `plan`; returns each function's resources."""
+) -> dict[str, DeployedFunction]:
+    """Declare every secret and function of `plan`; returns what each function got."""
     opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
     namespaces: dict[str, pulumi.Resource] = {}
     if options.create_namespaces:
@@ -58,19 +60,19 @@ def declare(
         )
         for key, secret in plan.secrets.items()
     }
-    workloads: dict[str, list[pulumi.Resource]] = {}
+    deployed: dict[str, DeployedFunction] = {}
     for name, fn in plan.functions.items():
         fn_opts = _in(namespaces, fn.namespace, opts)
         checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
         if options.workload == "function-crd":
-            resources: list[pulumi.Resource] = [_function_resource(fn, checksum, fn_opts)]
+            workloads: tuple[pulumi.CustomResource, ...] = (_function_resource(fn, checksum, fn_opts),)
         else:
-            resources = [
+            workloads = (
                 _deployment(fn, checksum, options.skip_await, fn_opts),
                 _service(fn, options.skip_await, fn_opts),
-            ]
-        workloads[name] = resources + [secrets[s.resource_name] for s in fn.secrets]
-    return workloads
+            )
+        deployed[name] = DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
+    return deployed
 
 
 def _in(
@@ -124,12 +126,15 @@ def _environment(fn: FunctionPlan) -> list[k8s.core.v1.EnvVarArgs]:
     return [k8s.core.v1.EnvVarArgs(name=k, value=env[k]) for k in sorted(env)]
 
 
-def _resources(fn: FunctionPlan) -> k8s.core.v1.ResourceRequirementsArgs | None:
-    def pick(resources: object) -> dict[str, str] | None:
-        values = {k: getattr(resources, k) for k in ("memory", "cpu") if getattr(resources, k, "")}
-        return values or None
+def _quantities(resources: FunctionResources | None) -> dict[str, str] | None:
+    """`limits` / `requests` as Kubernetes wants them: only the quantities that are set."""
+    if resources is None:
+        return None
+    return {k: v for k, v in (("memory", resources.memory), ("cpu", resources.cpu)) if v} or None
 
-    limits, requests = pick(fn.function.limits), pick(fn.function.requests)
+
+def _resources(fn: FunctionPlan) -> k8s.core.v1.ResourceRequirementsArgs | None:
+    limits, requests = _quantities(fn.function.limits), _quantities(fn.function.requests)
     if not limits and not requests:
         return None
     return k8s.core.v1.ResourceRequirementsArgs(limits=limits, requests=requests)
@@ -268,9 +273,8 @@ def _function_resource(
     if f.fprocess:
         spec["handler"] = f.fprocess
     for kind, resources in (("limits", f.limits), ("requests", f.requests)):
-        values = {k: getattr(resources, k) for k in ("memory", "cpu") if getattr(resources, k, "")}
-        if values:
-            spec[kind] = values
+        if quantities := _quantities(resources):
+            spec[kind] = quantities
     return k8s.apiextensions.CustomResource(
         fn.resource_name,
         api_version="openfaas.com/v1",

@@ -12,6 +12,7 @@ import pulumi
 from components import kubernetes, swarm
 from components.checks import CheckSpec, trigger_digest
 from components.checksum import ChecksumKey, secret_checksum
+from components.deployed import DeployedFunction
 from components.invoke_check import InvokeCheck, InvokeCheckArgs
 from components.plan import DeployPlan, FunctionPlan
 from components.settings import SecretValues
@@ -31,7 +32,7 @@ class OpenFaaSStackArgs:
 class OpenFaaSStack(pulumi.ComponentResource):
     """Every secret and function of an OpenFaaS stack file, on Kubernetes or Docker Swarm."""
 
-    function_resources: dict[str, list[pulumi.Resource]]
+    deployed: dict[str, DeployedFunction]
     checks: dict[str, InvokeCheck]
     functions: pulumi.Output[dict[str, str]]
     secrets: pulumi.Output[list[str]]
@@ -43,11 +44,11 @@ class OpenFaaSStack(pulumi.ComponentResource):
         plan = args.plan
         checksum_key = ChecksumKey("checksum-key", pulumi.ResourceOptions(parent=self))
         if plan.target == "kubernetes":
-            self.function_resources = kubernetes.declare(
+            self.deployed = kubernetes.declare(
                 plan, args.secret_values, checksum_key.key, args.kubernetes, self
             )
         else:
-            self.function_resources = swarm.declare(plan, args.secret_values, args.swarm, self)
+            self.deployed = swarm.declare(plan, args.secret_values, args.swarm, self)
         self.checks = {
             name: self._check(fn, args.checks[name], args.secret_values, checksum_key.key)
             for name, fn in plan.functions.items()
@@ -74,12 +75,13 @@ class OpenFaaSStack(pulumi.ComponentResource):
         )
         checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
         # The workloads' ids too: a service recreated (after drift, say) is checked again.
-        ids = [r.id for r in self.function_resources[fn.name] if isinstance(r, pulumi.CustomResource)]
+        deployed = self.deployed[fn.name]
+        ids = [workload.id for workload in deployed.workloads]
         triggers = pulumi.Output.all(checksum, *ids).apply(
             lambda parts: trigger_digest([fn.namespace, str(fn.replicas), settings, *map(str, parts)])
         )
         return InvokeCheck(
             f"{fn.resource_name}-check",
             InvokeCheckArgs(spec, {name: secret_values.text(name) for name in spec.secret_names}, triggers),
-            pulumi.ResourceOptions(parent=self, depends_on=self.function_resources[fn.name]),
+            pulumi.ResourceOptions(parent=self, depends_on=deployed.resources),
         )

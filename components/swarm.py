@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
+from components.deployed import DeployedFunction
 from components.plan import (
     SECRETS_MOUNT_PATH,
     DeployPlan,
@@ -44,8 +45,8 @@ def declare(
     secret_values: SecretValues,
     options: SwarmOptions,
     parent: pulumi.Resource,
-) -> dict[str, list[pulumi.Resource]]:
-    """Declare every secret and function of `plan`; returns each function's resources."""
+) -> dict[str, DeployedFunction]:
+    """Declare every secret and function of `plan`; returns what each function got."""
     opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
     # A Swarm secret is one file: an OpenFaaS secret of several files becomes one each.
     files: dict[str, dict[str, docker.Secret]] = {
@@ -55,15 +56,11 @@ def declare(
         }
         for secret in plan.secrets.values()
     }
-    return {
-        name: [
-            _service(
-                fn, {f: s for secret in fn.secrets for f, s in files[secret.name].items()}, options, opts
-            ),
-            *(s for secret in fn.secrets for s in files[secret.name].values()),
-        ]
-        for name, fn in plan.functions.items()
-    }
+    deployed: dict[str, DeployedFunction] = {}
+    for name, fn in plan.functions.items():
+        mounted = {file: s for secret in fn.secrets for file, s in files[secret.name].items()}
+        deployed[name] = DeployedFunction((_service(fn, mounted, options, opts),), tuple(mounted.values()))
+    return deployed
 
 
 def _secret(

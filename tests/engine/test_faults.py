@@ -61,7 +61,11 @@ def converge_after_removing_unrecorded(stack: FaultStack, unrecorded: Iterable[s
     assert any(already_exists(name) in blocked.output for name in unrecorded), blocked.output
     for name in unrecorded:
         run("docker", "service", "rm", name)
+    converge(stack)
 
+
+def converge(stack: FaultStack) -> None:
+    """The next `up` converges, `destroy` leaves nothing, and no secret value is anywhere."""
     converged = stack.cli("up", "--yes")
     assert converged.returncode == 0, converged.output
     stack.assert_converged()
@@ -139,12 +143,7 @@ def test_sigint_mid_up_cancels_gracefully_and_the_next_up_converges(stack: Fault
     assert stack.pending() == []
     assert stack.state_objects(SERVICE_TYPE) == stack.swarm_services()
     assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
-
-    converged = stack.cli("up", "--yes")
-    assert converged.returncode == 0, converged.output
-    stack.assert_converged()
-    stack.destroy_and_assert_nothing_left()
-    stack.assert_no_secret_value_anywhere()
+    converge(stack)
 
 
 def test_sigkill_mid_up_needs_cancel_refresh_and_removing_unrecorded_services_then_converges(
@@ -198,12 +197,8 @@ def test_dockerd_restarted_mid_up_then_the_next_up_converges(stack: FaultStack) 
     unrecorded = [name for name in stack.swarm_services() if name not in recorded]
     if unrecorded:  # created while the daemon went away, never written to the state
         converge_after_removing_unrecorded(stack, unrecorded)
-        return
-    converged = stack.cli("up", "--yes")
-    assert converged.returncode == 0, converged.output
-    stack.assert_converged()
-    stack.destroy_and_assert_nothing_left()
-    stack.assert_no_secret_value_anywhere()
+    else:
+        converge(stack)
 
 
 def test_the_docker_api_going_away_mid_up_leaves_unrecorded_services_then_the_next_up_converges(
