@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV := source .toolchain/env.sh &&
 
-.PHONY: venv toolchain swarm kube sample lint unit test demo demo-destroy clean
+.PHONY: venv toolchain faas-cli swarm kube sample lint unit test demo demo-destroy clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -14,6 +14,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 toolchain:
 	scripts/toolchain.sh
+
+# The real faas-cli, the differential tests' reference (tests/differential/).
+faas-cli:
+	scripts/faas-cli.sh >/dev/null
 
 swarm:
 	scripts/swarm.sh
@@ -32,7 +36,7 @@ lint: venv
 unit: venv
 	$(VENV)/bin/pytest -m "not engine"
 
-test: venv toolchain swarm kube sample lint
+test: venv toolchain faas-cli swarm kube sample lint
 	$(ENV) $(VENV)/bin/pytest
 
 demo: venv toolchain swarm sample
