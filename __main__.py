@@ -14,13 +14,13 @@ from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
 from components.settings import ConfigError, read_settings
-from components.stackfile import StackFileError, load_stack, select_functions
+from components.stackfile import StackFileError, load_stack
 from components.swarm import SwarmOptions
 
 try:
     settings, secret_values = read_settings(pulumi.Config(), Path.cwd())
-    stack_file = select_functions(
-        load_stack(settings.stack_file), filter=settings.filter, regex=settings.regex
+    stack_file = load_stack(
+        settings.stack_file, filter=settings.filter, regex=settings.regex, project=Path.cwd()
     )
     plan = make_plan(
         stack_file,

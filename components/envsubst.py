@@ -1,24 +1,40 @@
-"""`${VAR}` substitution as faas-cli applies it to a stack file's raw text (drone/envsubst forms).
+"""`${VAR}` substitution over a stack file's raw text, with the rules of drone/envsubst as faas-cli
+vendors it (go-sdk `stack.ParseYAMLData`, before the YAML is parsed).
 
-Supported, as in drone/envsubst: `${v}`, `${v:-d}`, `${v:=d}`, `${v=d}`, `${v^}`, `${v^^}`, `${v,}`,
-`${v,,}`, `${v:pos}`, `${v:pos:len}`, `${v#p}`, `${v##p}`, `${v%p}`, `${v%%p}`, `${v/p/r}`,
-`${v//p/r}`, `${v/#p/r}`, `${v/%p/r}`, `${#v}`. An unset variable becomes the empty string and a
-bare `$VAR` is left alone. The forms drone/envsubst does not support are reported as errors rather
-than passed through, so a typo cannot silently end up in an image name.
+What faas-cli does, and so what this module does:
+- `$$` becomes `$`, `\\\\` becomes `\\` and `\\/` becomes `/` anywhere outside `${...}` (and in the
+  pattern and replacement of `${v/p/r}`); the escaped character is taken as it is.
+- An unset variable reads as the empty string; a bare `$VAR` is left alone.
+- Names are Unicode letters, digits and `_`, and may start with a digit.
+- `${v:-d}`, `${v:=d}`, `${v=d}`, `${v:?d}` and `${v:+d}` all give `d` when `v` is empty or unset.
+- `${#v}`, `${v:pos}` and `${v:pos:len}` count bytes of the UTF-8 text; a position that is not a
+  whole number leaves the value unchanged.
+- `${v-d}`, `${v+d}`, `${v?d}`, `${v.x}` stop with "missing closing brace"; `${v#}`, `${v:}` with
+  "unable to parse substitution within function"; `${v/p}` without a second `/` with "bad
+  substitution". A default value may span lines: faas-cli reads up to the next `}`.
+
+Nesting of `${` inside `${` is limited to `MAX_NESTING` levels (faas-cli has no limit).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_UNSUPPORTED = ("-", "+", ":?", ":+", "?")
+MAX_NESTING = 64
+_SPECIAL = re.compile(r"[$\\]")
+_ATOI = re.compile(r"[+-]?[0-9]+")
+_INT64 = 2**63
+
+BAD_SUBSTITUTION = "bad substitution"
+MISSING_BRACE = "missing closing brace"
+NO_NAME = "unable to parse variable name"
+BAD_PARAMETER = "unable to parse substitution within function"
+BAD_DEFAULT = "unable to parse default function"
 
 
 class SubstitutionError(ValueError):
-    """A `${...}` expression that cannot be substituted; `offset` points at its `$`."""
+    """A `${...}` expression faas-cli cannot substitute; `offset` points at its `$`."""
 
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
@@ -26,130 +42,371 @@ class SubstitutionError(ValueError):
 
 
 def substitute(text: str, env: Mapping[str, str]) -> str:
-    """Return `text` with every `${...}` expression replaced from `env`."""
-    out: list[str] = []
-    i = 0
-    while True:
-        start = text.find("${", i)
-        if start < 0:
-            out.append(text[i:])
-            return "".join(out)
-        out.append(text[i:start])
-        end = _closing_brace(text, start)
-        out.append(_expand(text[start + 2 : end], env, start))
-        i = end + 1
+    """Return `text` with every `${...}` expression replaced from `env`, as faas-cli does."""
+    return _Parser(text, env).top()
 
 
-def _closing_brace(text: str, start: int) -> int:
-    depth = 0
-    for j in range(start + 2, len(text)):
-        if text.startswith("${", j):
-            depth += 1
-        elif text[j] == "}":
-            if depth == 0:
-                return j
-            depth -= 1
-        elif text[j] == "\n":
-            break
-    fragment = text[start:].split("\n", 1)[0].rstrip()
-    raise SubstitutionError(f"unterminated '${{' in {fragment!r}: add the closing '}}'", start)
+def _is_name_char(c: str) -> bool:
+    return c == "_" or c.isalpha() or c.isdecimal()
 
 
-def _expand(expr: str, env: Mapping[str, str], offset: int) -> str:
-    if expr.startswith("#"):
-        name = expr[1:]
-        _require_name(name, expr, offset)
-        return str(len(env.get(name, "")))
-    match = _NAME.match(expr)
-    if match is None:
-        raise SubstitutionError(
-            f"'${{{expr}}}' does not start with a variable name: write '${{NAME}}' or "
-            "'${NAME:-default}', NAME being letters, digits and '_', not starting with a digit",
-            offset,
-        )
-    name, op = match.group(), expr[match.end() :]
-    value = env.get(name)
-    current = value or ""
-    if op == "":
-        return current
-    if op.startswith((":-", ":=")):
-        return current or _nested(op[2:], env, offset)
-    if op.startswith("="):
-        return _nested(op[1:], env, offset) if value is None else current
-    if op in ("^", "^^", ",", ",,"):
-        return {
-            "^": current[:1].upper() + current[1:],
-            "^^": current.upper(),
-            ",": current[:1].lower() + current[1:],
-            ",,": current.lower(),
-        }[op]
-    if op.startswith(_UNSUPPORTED):
-        raise SubstitutionError(
-            f"'${{{expr}}}' uses a form faas-cli does not support; use '${{{name}:-default}}'", offset
-        )
-    if op.startswith(":"):
-        return _slice(current, op[1:], expr, offset)
-    if op.startswith(("##", "#")):
-        return _trim(current, op.lstrip("#"), prefix=True, longest=op.startswith("##"))
-    if op.startswith(("%%", "%")):
-        return _trim(current, op.lstrip("%"), prefix=False, longest=op.startswith("%%"))
-    if op.startswith("/"):
-        return _replace(current, op[1:])
-    raise SubstitutionError(
-        f"'${{{expr}}}' is not a substitution faas-cli understands: write '${{{name}}}' or "
-        f"'${{{name}:-default}}'",
-        offset,
-    )
+# A parsed argument: literal text, or a nested expression evaluated on demand.
+_Arg = str | Callable[[], str]
 
 
-def _require_name(name: str, expr: str, offset: int) -> None:
-    if not _NAME.fullmatch(name):
-        raise SubstitutionError(
-            f"'${{{expr}}}' does not name a variable: write '${{#NAME}}' for the length of NAME", offset
-        )
+class _Parser:
+    def __init__(self, text: str, env: Mapping[str, str]) -> None:
+        self.s = text
+        self.n = len(text)
+        self.env = env
+        self.depth = 0
+
+    # -- scanning helpers ----------------------------------------------------------------------
+
+    def at(self, i: int) -> str:
+        return self.s[i] if i < self.n else ""
+
+    def fail(self, start: int, reason: str) -> SubstitutionError:
+        line_end = self.s.find("\n", start)
+        fragment = self.s[start : line_end if line_end >= 0 else self.n]
+        if len(fragment) > 40:
+            fragment = fragment[:40] + "..."
+        hint = _HINTS.get(reason, "")
+        return SubstitutionError(f"faas-cli cannot substitute {fragment!r} ({reason}){hint}", start)
+
+    def top(self) -> str:
+        s, n, out, i = self.s, self.n, [], 0
+        while True:
+            m = _SPECIAL.search(s, i)
+            if m is None:
+                out.append(s[i:])
+                return "".join(out)
+            j = m.start()
+            out.append(s[i:j])
+            c, nxt = s[j], self.at(j + 1)
+            if c == "$" and nxt == "{":
+                value, i = self.expression(j)
+                out.append(value)
+            elif (c == "$" and nxt == "$") or (c == "\\" and nxt in ("\\", "/") and nxt):
+                out.append(nxt)
+                i = j + 2
+            else:
+                out.append(c)
+                i = j + 1
+            if i > n:
+                i = n
+
+    # -- expressions: each returns (value, index after the closing brace) ----------------------
+
+    def expression(self, start: int) -> tuple[str, int]:
+        """The value of the `${...}` at `start` (the `$`), and where the text goes on."""
+        thunk, end = self.parse(start)
+        return thunk(), end
+
+    def parse(self, start: int) -> tuple[Callable[[], str], int]:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise SubstitutionError(
+                f"'${{' nested more than {MAX_NESTING} levels deep: simplify the default values",
+                start,
+            )
+        try:
+            return self._parse(start)
+        finally:
+            self.depth -= 1
+
+    def _parse(self, start: int) -> tuple[Callable[[], str], int]:
+        i = start + 2
+        if self.at(i) == "#":
+            j = i + 1
+            while j < self.n and _is_name_char(self.s[j]):
+                j += 1
+            if j == i + 1:
+                raise self.fail(start, BAD_SUBSTITUTION)
+            name = self.s[i + 1 : j]
+            end = self.close(j, start)
+            return (lambda: str(len(self.value(name).encode("utf-8", "surrogatepass")))), end
+        j = i
+        while j < self.n and _is_name_char(self.s[j]):
+            j += 1
+        if j == i:
+            raise self.fail(start, NO_NAME)
+        name, c = self.s[i:j], self.at(j)
+        if c == ":":
+            after = self.at(j + 1)
+            if after in ("=", "-", "?", "+") and after:
+                return self.default(name, j + 2, start)
+            if after and not after.isascii():
+                raise self.fail(start, BAD_SUBSTITUTION)
+            return self.substring(name, j + 1, start)
+        if c == "=":
+            return self.default(name, j + 1, start)
+        if c in (",", "^"):
+            k = j
+            while k < self.n and k - j < 2 and self.s[k] in (",", "^"):
+                k += 1
+            op = self.s[j:k]
+            end = self.close(k, start)
+            return (lambda: _case(op, self.value(name))), end
+        if c == "/":
+            return self.replace(name, j + 1, start)
+        if c in ("#", "%"):
+            k = j
+            while k < self.n and k - j < 2 and self.s[k] == c:
+                k += 1
+            op = self.s[j:k]
+            arg, k = self.param(k, start, stop="}", first_bad="}")
+            end = self.close(k, start)
+            return (lambda: _trim(self.value(name), _text(arg), op)), end
+        if c == "}":
+            return (lambda: self.value(name)), j + 1
+        raise self.fail(start, MISSING_BRACE)
+
+    def default(self, name: str, i: int, start: int) -> tuple[Callable[[], str], int]:
+        args: list[_Arg] = []
+        while self.at(i) != "}":
+            arg, i = self.param(i, start, stop="}", first_bad="")
+            args.append(arg)
+        return (lambda: self.value(name) or "".join(_text(a) for a in args)), i + 1
+
+    def substring(self, name: str, i: int, start: int) -> tuple[Callable[[], str], int]:
+        pos, i = self.param(i, start, stop=":}", first_bad=":}")
+        if self.at(i) == "}":
+            return (lambda: _substring(self.value(name), _text(pos), None, start, self)), i + 1
+        if self.at(i) != ":":
+            raise self.fail(start, BAD_SUBSTITUTION)
+        while self.at(i) == ":":
+            i += 1
+        length, i = self.param(i, start, stop="}", first_bad="}")
+        end = self.close(i, start)
+        return (lambda: _substring(self.value(name), _text(pos), _text(length), start, self)), end
+
+    def replace(self, name: str, i: int, start: int) -> tuple[Callable[[], str], int]:
+        op = "/"
+        if self.at(i) in ("/", "#", "%") and self.at(i):
+            op += self.s[i]
+            i += 1
+        pattern, i = self.param(i, start, stop="/", first_bad="/", escapes=True)
+        if self.at(i) != "/":
+            raise self.fail(start, BAD_SUBSTITUTION)
+        while self.at(i) == "/":
+            i += 1
+        if self.at(i) == "}":
+            return (lambda: _replace(self.value(name), op, _text(pattern), None)), i + 1
+        replacement, i = self.param(i, start, stop="}", first_bad="}", escapes=True)
+        end = self.close(i, start)
+        return (lambda: _replace(self.value(name), op, _text(pattern), _text(replacement))), end
+
+    def param(self, i: int, start: int, *, stop: str, first_bad: str, escapes: bool = False) -> tuple[_Arg, int]:
+        """One argument: a nested `${...}`, or text up to a character of `stop` or the next `${`."""
+        c = self.at(i)
+        if c == "$" and self.at(i + 1) == "{":
+            thunk, end = self.parse(i)
+            return thunk, end
+        if not c or c in first_bad:
+            raise self.fail(start, BAD_PARAMETER)
+        out: list[str] = []
+        while i < self.n:
+            c = self.s[i]
+            if c == "$" and self.at(i + 1) == "{":
+                break
+            if escapes and ((c == "$" and self.at(i + 1) == "$") or (c == "\\" and self.at(i + 1) in ("\\", "/") and self.at(i + 1))):
+                out.append(self.s[i + 1])
+                i += 2
+                continue
+            if c in stop:
+                break
+            out.append(c)
+            i += 1
+        return "".join(out), i
+
+    def close(self, i: int, start: int) -> int:
+        if self.at(i) != "}":
+            raise self.fail(start, BAD_SUBSTITUTION)
+        return i + 1
+
+    def value(self, name: str) -> str:
+        return self.env.get(name) or ""
 
 
-def _nested(default: str, env: Mapping[str, str], offset: int) -> str:
-    try:
-        return substitute(default, env)
-    except SubstitutionError as exc:
-        raise SubstitutionError(str(exc), offset) from None
+_HINTS = {
+    MISSING_BRACE: ": write '${NAME}' or '${NAME:-default}' (faas-cli reads ${NAME-d}, ${NAME+d} and "
+    "${NAME?d} this way too)",
+    NO_NAME: ": write '${NAME}', NAME being letters, digits and '_'",
+    BAD_PARAMETER: ": give the missing part, e.g. '${NAME:0:8}', '${NAME#prefix}', '${NAME/old/new}'",
+    BAD_SUBSTITUTION: ": check the form against the bash-like forms faas-cli supports, e.g. "
+    "'${NAME:-default}', '${#NAME}', '${NAME/old/new}'",
+    BAD_DEFAULT: ": write '${NAME:-default}'",
+}
 
 
-def _slice(value: str, spec: str, expr: str, offset: int) -> str:
-    parts = spec.split(":")
-    try:
-        numbers = [int(p.strip()) for p in parts]
-    except ValueError:
-        raise SubstitutionError(f"'${{{expr}}}': position and length must be integers", offset) from None
-    pos = numbers[0]
+def _text(arg: _Arg) -> str:
+    return arg if isinstance(arg, str) else arg()
+
+
+def _case(op: str, value: str) -> str:
+    def one(c: str, upper: bool) -> str:
+        mapped = c.upper() if upper else c.lower()
+        return mapped if len(mapped) == 1 else c
+
+    if not value:
+        return value
+    if op == "^":
+        return one(value[0], True) + value[1:]
+    if op == "^^":
+        return "".join(one(c, True) for c in value)
+    if op == ",":
+        return one(value[0], False) + value[1:]
+    if op == ",,":
+        return "".join(one(c, False) for c in value)
+    return value  # `,^` and `^,`: faas-cli treats them as a default with nothing to default to
+
+
+def _atoi(text: str) -> int | None:
+    if not _ATOI.fullmatch(text):
+        return None
+    number = int(text)
+    return number if -_INT64 <= number < _INT64 else None
+
+
+def _substring(value: str, pos_text: str, len_text: str | None, start: int, parser: _Parser) -> str:
+    data = value.encode("utf-8", "surrogatepass")
+    pos = _atoi(pos_text)
+    if pos is None:
+        return value
     if pos < 0:
-        pos = max(len(value) + pos, 0)
-    if len(numbers) == 1:
-        return value[pos:]
-    return value[pos : pos + max(numbers[1], 0)]
+        pos = max(len(data) + pos, 0)
+    if len_text is None:
+        part = data[pos:]
+    else:
+        length = _atoi(len_text)
+        if length is None:
+            return value
+        if pos + length >= len(data):
+            part = data[pos:]
+        elif length < 0:
+            raise parser.fail(start, "a negative length, which makes faas-cli crash")
+        else:
+            part = data[pos : pos + length]
+    try:
+        return part.decode("utf-8")
+    except UnicodeDecodeError:
+        raise parser.fail(start, "the part cuts a multi-byte character, faas-cli counts bytes") from None
 
 
-def _trim(value: str, pattern: str, *, prefix: bool, longest: bool) -> str:
-    sizes = range(len(value), -1, -1) if longest else range(len(value) + 1)
-    for size in sizes:
-        part = value[:size] if prefix else value[len(value) - size :]
-        if fnmatch.fnmatchcase(part, pattern):
-            return value[size:] if prefix else value[: len(value) - size]
+def _replace(value: str, op: str, pattern: str, replacement: str | None) -> str:
+    if op == "/":
+        return value.replace(pattern, replacement or "", 1)
+    if op == "//":
+        return value.replace(pattern, replacement or "")
+    if replacement is None:
+        return value  # `${v/#p/}` and `${v/%p/}`: faas-cli leaves the value unchanged
+    if op == "/#":
+        return value.replace(pattern, replacement, 1) if value.startswith(pattern) else value
+    if value.endswith(pattern):
+        return value[: len(value) - len(pattern)] + replacement
     return value
 
 
-def _replace(value: str, op: str) -> str:
-    mode = ""
-    if op[:1] in ("/", "#", "%"):
-        mode, op = op[0], op[1:]
-    pattern, _, replacement = op.partition("/")
-    if not pattern:
+def _trim(value: str, pattern: str, op: str) -> str:
+    suffix = op[0] == "%"
+    subject = value[::-1] if suffix else value
+    pat = pattern[::-1] if suffix else pattern
+    try:
+        matcher = _GlobPattern(pat)
+    except ValueError:
         return value
-    if mode == "/":
-        return value.replace(pattern, replacement)
-    if mode == "#":
-        return replacement + value[len(pattern) :] if value.startswith(pattern) else value
-    if mode == "%":
-        return value[: -len(pattern)] + replacement if value.endswith(pattern) else value
-    return value.replace(pattern, replacement, 1)
+    found = ""
+    for size in range(len(subject), 0, -1):
+        if matcher.match(subject[:size]):
+            found = subject[:size]
+            if len(op) == 2:
+                break
+    result = subject[len(found) :] if found else subject
+    return result[::-1] if suffix else result
+
+
+class _GlobPattern:
+    """drone/envsubst's patterns (its own copy of Go's `path.Match`, where `*` and `?` also match
+    `/`): `*`, `?`, `[...]`/`[^...]` and `\\`."""
+
+    def __init__(self, pattern: str) -> None:
+        # tokens: ("*",), ("?",), ("c", char), ("[", negated, ranges)
+        self.tokens: list[tuple[object, ...]] = []
+        i, n = 0, len(pattern)
+        while i < n:
+            c = pattern[i]
+            if c == "*":
+                self.tokens.append(("*",))
+                i += 1
+            elif c == "?":
+                self.tokens.append(("?",))
+                i += 1
+            elif c == "\\":
+                if i + 1 >= n:
+                    raise ValueError("bad pattern")
+                self.tokens.append(("c", pattern[i + 1]))
+                i += 2
+            elif c == "[":
+                i += 1
+                negated = i < n and pattern[i] == "^"
+                if negated:
+                    i += 1
+                ranges: list[tuple[str, str]] = []
+                while True:
+                    if i < n and pattern[i] == "]" and ranges:
+                        i += 1
+                        break
+                    lo, i = self._escaped(pattern, i)
+                    hi = lo
+                    if i < n and pattern[i] == "-":
+                        hi, i = self._escaped(pattern, i + 1)
+                    ranges.append((lo, hi))
+                self.tokens.append(("[", negated, tuple(ranges)))
+            else:
+                self.tokens.append(("c", c))
+                i += 1
+
+    @staticmethod
+    def _escaped(pattern: str, i: int) -> tuple[str, int]:
+        if i >= len(pattern) or pattern[i] in "-]":
+            raise ValueError("bad pattern")
+        if pattern[i] == "\\":
+            i += 1
+            if i >= len(pattern):
+                raise ValueError("bad pattern")
+        return pattern[i], i + 1
+
+    def match(self, text: str) -> bool:
+        # positions of the text reachable after each token (a set-based NFA walk, linear per token)
+        states = {0}
+        for token in self.tokens:
+            kind = token[0]
+            nxt: set[int] = set()
+            if kind == "*":
+                for p in sorted(states):
+                    q = p
+                    nxt.add(q)
+                    while q < len(text):
+                        q += 1
+                        nxt.add(q)
+            else:
+                for p in states:
+                    if p >= len(text):
+                        continue
+                    c = text[p]
+                    if kind == "?":
+                        ok = True
+                    elif kind == "c":
+                        ok = c == token[1]
+                    else:
+                        negated, ranges = token[1], token[2]
+                        assert isinstance(ranges, tuple)
+                        inside = any(lo <= c <= hi for lo, hi in ranges)
+                        ok = inside != negated
+                    if ok:
+                        nxt.add(p + 1)
+            states = nxt
+            if not states:
+                return False
+        return len(text) in states

@@ -1,32 +1,46 @@
 """The OpenFaaS stack file (`stack.yaml`), read as faas-cli reads it.
 
-Field names and rules follow openfaas/go-sdk `stack/schema.go` and `stack/stack.go`: `${VAR}`
-substitution over the raw text before parsing, scalars kept as their raw text (as Go's yaml.v3
-decodes them into strings), duplicate keys rejected, unknown keys ignored. Where this module is
-stricter or friendlier than faas-cli it says so. It knows nothing of Pulumi.
+Field names and rules follow openfaas/go-sdk `stack/schema.go` and `stack/stack.go` and faas-cli's
+`deploy`/`generate`, checked against a real faas-cli by `tests/differential/`: `${VAR}` substitution
+over the raw text before parsing (drone/envsubst, `components.envsubst`), the first YAML document
+read as gopkg.in/yaml.v3 decodes it into go-sdk's types (`components.yamltree`: scalars kept as their
+raw text, null keys and null list items dropped, duplicate keys rejected, `<<` merges with the
+mapping's own keys first, unknown keys ignored), functions selected by `filter`/`regex` before any
+`environment_file` is read. Where this module is stricter or friendlier than faas-cli it says so
+(README, "Where we differ from faas-cli"). It knows nothing of Pulumi.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import difflib
-import fnmatch
+import errno
 import os
 import re
+import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-
 from components.envsubst import SubstitutionError, substitute
+from components.yamltree import ComposeError, Node, Scalar, Sequence, compose, is_null
+from components.yamltree import Mapping as MappingNode
 
 SUPPORTED_VERSIONS = ("1.0",)
 DEFAULT_STACK_FILES = ("stack.yaml", "stack.yml")
-_NULLS = {"", "~", "null", "Null", "NULL"}
-_TRUE = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "y", "Y"}
-_FALSE = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "n", "N"}
+# yaml.v3 into a Go bool: YAML 1.2 booleans when plain, and YAML 1.1 words in any style.
+_PLAIN_TRUE = {"true", "True", "TRUE"}
+_PLAIN_FALSE = {"false", "False", "FALSE"}
+_TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
+_FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+_BINARY = "tag:yaml.org,2002:binary"
+_MERGE_TAGS = ("", "tag:yaml.org,2002:merge")
+STACK_FILE_LIMIT = 8 * 1024 * 1024
+ENVIRONMENT_FILE_LIMIT = 1024 * 1024
+MAX_VALUES = 500_000
+MAX_MERGE_DEPTH = 50
 
 T = TypeVar("T")
 
@@ -141,11 +155,29 @@ def default_stack_path(directory: Path | str = ".") -> Path:
     return folder / DEFAULT_STACK_FILES[0]
 
 
-def load_stack(path: Path | str, *, env: Mapping[str, str] | None = None) -> StackFile:
-    """Read and check a stack file; `env` (default: the process environment) feeds `${VAR}`."""
+def load_stack(
+    path: Path | str,
+    *,
+    env: Mapping[str, str] | None = None,
+    filter: str = "",
+    regex: str = "",
+    project: Path | str | None = None,
+) -> StackFile:
+    """Read and check a stack file, keeping the functions `filter`/`regex` select (faas-cli's flags).
+
+    `env` (default: the process environment) feeds `${VAR}`. With `project`, the stack file and
+    every `environment_file` must lie inside that folder (the `stackFile` config is relative to it).
+    """
     stack_path = Path(path)
+    folder = Path(project).resolve() if project is not None else None
+    if folder is not None and not _inside(stack_path, folder):
+        raise StackFileError(
+            stack_path,
+            f"the 'stackFile' config points outside the project folder {folder}: put the stack file "
+            "in the project and set a path relative to it with `pulumi config set stackFile <path>`",
+        )
     try:
-        raw = stack_path.read_text(encoding="utf-8")
+        raw = read_limited(stack_path, STACK_FILE_LIMIT)
     except FileNotFoundError:
         other = stack_path.parent / DEFAULT_STACK_FILES[1]
         looked = f" (nor {other.name} next to it)" if stack_path.name == DEFAULT_STACK_FILES[0] else ""
@@ -154,12 +186,24 @@ def load_stack(path: Path | str, *, env: Mapping[str, str] | None = None) -> Sta
             f"stack file not found{looked}: create it, or point the 'stackFile' config at yours "
             "with `pulumi config set stackFile <path, relative to the project>`",
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StackFileError(stack_path, f"cannot read the stack file: {exc}") from None
-    return parse_stack(raw, stack_path, env=os.environ if env is None else env)
+    except FileProblem as problem:
+        raise StackFileError(
+            stack_path, f"the stack file {problem}: point the 'stackFile' config at a stack file"
+        ) from None
+    return parse_stack(
+        raw, stack_path, env=os.environ if env is None else env, filter=filter, regex=regex, project=folder
+    )
 
 
-def parse_stack(text: str, path: Path, *, env: Mapping[str, str]) -> StackFile:
+def parse_stack(
+    text: str,
+    path: Path,
+    *,
+    env: Mapping[str, str],
+    filter: str = "",
+    regex: str = "",
+    project: Path | None = None,
+) -> StackFile:
     """Parse stack-file text; `path` names it in errors and anchors `environment_file`."""
     try:
         text = substitute(text, env)
@@ -168,23 +212,23 @@ def parse_stack(text: str, path: Path, *, env: Mapping[str, str]) -> StackFile:
         raise StackFileError(path, _in_function(text, line, str(exc)), line) from None
     reader = _Reader(path)
     root = reader.compose(text)
-    return reader.stack(root)
+    stack = reader.stack(root)
+    stack = select_functions(stack, filter=filter, regex=regex)
+    return reader.with_environment_files(stack, project)
 
 
 def select_functions(stack: StackFile, *, filter: str = "", regex: str = "") -> StackFile:
-    """Keep the functions matching faas-cli's `--filter` glob or `--regex` (unanchored)."""
+    """Keep the functions matching faas-cli's `--filter` glob (only `*` is special) or `--regex`
+    (Go RE2 syntax, unanchored)."""
     if filter and regex:
         raise StackFileError(stack.path, "set either 'filter' or 'regex' in config, not both")
     if not filter and not regex:
         return stack
     if regex:
-        try:
-            pattern = re.compile(regex)
-        except re.error as exc:
-            raise StackFileError(stack.path, f"the 'regex' config {regex!r} is invalid: {exc}") from None
-        kept = {n: f for n, f in stack.functions.items() if pattern.search(n)}
+        matches = _re2_search(stack.path, regex)
+        kept = {n: f for n, f in stack.functions.items() if matches(n)}
     else:
-        kept = {n: f for n, f in stack.functions.items() if fnmatch.fnmatchcase(n, filter)}
+        kept = {n: f for n, f in stack.functions.items() if glob_match(filter, n)}
     if not kept:
         raise StackFileError(
             stack.path,
@@ -194,55 +238,152 @@ def select_functions(stack: StackFile, *, filter: str = "", regex: str = "") -> 
             f"'{'regex' if regex else 'filter'}' config, or remove it with "
             f"`pulumi config rm {'regex' if regex else 'filter'}`",
         )
-    return StackFile(stack.path, stack.provider, kept, stack.version, stack.configuration, stack.warnings)
+    return replace(stack, functions=kept)
 
 
-class _Loader(yaml.BaseLoader):
-    """Composes nodes only; every scalar stays text, as yaml.v3 gives a Go string field."""
+def glob_match(pattern: str, name: str) -> bool:
+    """faas-cli's `--filter` (ryanuber/go-glob): `*` matches any text, every other character itself."""
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return name == pattern
+    rest = name
+    for i, part in enumerate(parts[:-1]):
+        at = rest.find(part)
+        if at < 0 or (i == 0 and at != 0):
+            return False
+        rest = rest[at + len(part) :]
+    return pattern.endswith("*") or rest.endswith(parts[-1])
+
+
+def _re2_search(path: Path, regex: str) -> Callable[[str], bool]:
+    try:
+        import re2  # type: ignore[import-untyped]  # google-re2: Go's regexp syntax, linear time
+    except ImportError:
+        raise StackFileError(
+            path,
+            "the 'regex' config needs the google-re2 package (Go's regular expressions, as faas-cli "
+            "uses): install it with `pip install -r requirements.txt`",
+        ) from None
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        pattern = re2.compile(regex, options)
+    except re2.error as exc:
+        raise StackFileError(
+            path, f"the 'regex' config {regex!r} is not a valid Go (RE2) regular expression: {exc}"
+        ) from None
+    return lambda name: pattern.search(name) is not None
+
+
+class FileProblem(OSError):
+    """A file that is there but must not be read: why, in a few words (never its content)."""
+
+
+def read_limited(path: Path, limit: int) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; FileNotFoundError or FileProblem."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileProblem("is a symlink loop") from None
+        if exc.errno == errno.ENOTDIR:
+            raise FileNotFoundError(str(path)) from None
+        raise FileProblem(f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FileProblem("is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileProblem("is not a regular file (a FIFO, a device or a socket), which is never read")
+    if info.st_size > limit:
+        raise FileProblem(f"is {info.st_size} bytes, more than the limit of {limit} bytes")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise FileProblem(f"cannot be read ({exc.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileProblem("is not a regular file (a FIFO, a device or a socket), which is never read")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise FileProblem(f"is more than the limit of {limit} bytes")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"is not UTF-8 text (byte {exc.start})") from None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
 
 
 class _Reader:
-    """Turns the YAML node tree into the model, with a file:line for every complaint."""
+    """Turns the YAML node tree into the model, with a file:line for every complaint.
 
-    def __init__(self, path: Path) -> None:
+    Work is bounded: every value read (merged or aliased ones too) counts against `MAX_VALUES`,
+    so `<<: [*a, *a]` bombs stop with an error instead of running for ever.
+    """
+
+    def __init__(self, path: Path, *, quote: bool = True) -> None:
         self.path = path
         self.warnings: list[str] = []
+        self.budget = MAX_VALUES
+        self.quote = quote  # quote values in errors (not for environment files: they hold secrets)
+        self.env_file_lines: dict[str, int] = {}
 
     def error(self, node: Node | None, message: str) -> StackFileError:
-        line = node.start_mark.line + 1 if node is not None else None
+        line = node.line if node is not None else None
         return StackFileError(self.path, message, line)
 
     def warn(self, node: Node, message: str) -> None:
-        self.warnings.append(f"{self.path}:{node.start_mark.line + 1}: {message}")
+        self.warnings.append(f"{self.path}:{node.line}: {message}")
+
+    def spend(self, node: Node, count: int = 1) -> None:
+        self.budget -= count
+        if self.budget < 0:
+            raise self.error(
+                node,
+                f"the file expands to more than {MAX_VALUES} values through YAML aliases and merge "
+                "keys ('<<: *anchor'): use each anchor fewer times",
+            )
 
     def compose(self, text: str) -> Node | None:
         try:
-            return yaml.compose(text, Loader=_Loader)
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            problem = exc.problem or "invalid YAML"
+            return compose(text)
+        except ComposeError as exc:
+            problem, line = exc.problem, exc.line
             hint = ""
             if "\t" in problem or "'\\t'" in problem:
                 hint = ": indent with spaces, YAML does not allow TAB characters"
-            elif exc.context and "quoted scalar" in exc.context and exc.context_mark:
-                mark, problem = exc.context_mark, f"{exc.context}, {problem}"
+            elif "quoted scalar" in exc.context:
+                problem = f"{exc.context}, {problem}"
                 hint = ": close the quote"
             elif "mapping values are not allowed" in problem:
                 hint = ": put the value in quotes when it holds ': ', else fix the indentation"
-            elif problem.startswith(("expected <block end>", "could not find expected ':'")):
+            elif problem.startswith(("did not find expected key", "could not find expected ':'")):
                 hint = ": check the indentation of this line and of the one before it"
-            line = mark.line + 1 if mark else None
             message = f"invalid YAML: {problem}{hint}"
-            raise StackFileError(
-                self.path, _in_function(text, line, message) if line else message, line
-            ) from None
-        except yaml.YAMLError as exc:
-            raise StackFileError(self.path, f"invalid YAML: {exc}") from None
+            if line and self.quote:
+                message = _in_function(text, line, message)
+            raise StackFileError(self.path, message, line) from None
 
     # -- top level -------------------------------------------------------------------------
 
     def stack(self, root: Node | None) -> StackFile:
-        if root is None or _is_null(root):
+        if root is None or is_null(root):
             raise StackFileError(self.path, "the stack file is empty: add 'provider:' and 'functions:'")
         top = self.mapping(root, "the stack file")
         self.check_keys(top, _TOP_KEYS, "at the top level")
@@ -258,8 +399,8 @@ class _Reader:
         configuration = self.configuration(top.get("configuration"))
         return StackFile(self.path, provider, functions, version, configuration, tuple(self.warnings))
 
-    def provider(self, entry: tuple[ScalarNode, Node] | None) -> Provider:
-        if entry is None:
+    def provider(self, entry: tuple[Scalar, Node] | None) -> Provider:
+        if entry is None or is_null(entry[1]):
             raise StackFileError(self.path, "no 'provider:' section: add 'provider:\\n  name: openfaas'")
         node = entry[1]
         keys = self.mapping(node, "provider")
@@ -277,38 +418,39 @@ class _Reader:
         gateway = self.scalar(keys["gateway"][1], "provider.gateway") if "gateway" in keys else ""
         return Provider(name=name, gateway=gateway)
 
-    def functions(self, entry: tuple[ScalarNode, Node] | None) -> dict[str, Function]:
-        if entry is None or _is_null(entry[1]):
+    def functions(self, entry: tuple[Scalar, Node] | None) -> dict[str, Function]:
+        if entry is None or is_null(entry[1]):
             raise StackFileError(self.path, "no functions: add a 'functions:' section")
         result: dict[str, Function] = {}
-        for name, (key_node, node) in self.mapping(entry[1], "functions").items():
+        items = self.mapping(entry[1], "functions")
+        if not items:
+            raise self.error(entry[1], "no functions: add one under 'functions:'")
+        for name, (key_node, node) in items.items():
             if not name:
                 raise self.error(key_node, "a function has an empty name")
             result[name] = self.function(name, key_node, node)
         return result
 
-    def function(self, name: str, key_node: ScalarNode, node: Node) -> Function:
+    def function(self, name: str, key_node: Scalar, node: Node) -> Function:
         what = f"function '{name}'"
-        keys = self.mapping(node, what) if not _is_null(node) else {}
+        keys = self.mapping(node, what) if not is_null(node) else {}
         self.check_keys(keys, _FUNCTION_KEYS, f"in {what}")
 
         def get(key: str, read: Callable[[Node, str], T], default: T) -> T:
             return read(keys[key][1], f"{what}: '{key}'") if key in keys else default
 
-        environment: dict[str, str] = get("environment", self.string_map, {})
-        env_files: tuple[str, ...] = get("environment_file", self.string_list, ())
-        merged = dict(environment)
-        for env_file in env_files:
-            merged.update(self.environment_file(env_file, keys["environment_file"][1], name))
+        lang = get("lang", self.scalar, "")
+        if "environment_file" in keys:
+            self.env_file_lines[name] = keys["environment_file"][1].line
         return Function(
             name=name,
-            line=key_node.start_mark.line + 1,
+            line=key_node.line,
             image=get("image", self.scalar, ""),
-            lang=get("lang", self.scalar, ""),
+            lang="dockerfile" if lang == "Dockerfile" else lang,
             handler=get("handler", self.scalar, ""),
             fprocess=get("fprocess", self.scalar, ""),
-            environment=merged,
-            environment_file=env_files,
+            environment=get("environment", self.string_map, {}),
+            environment_file=get("environment_file", self.string_list, ()),
             secrets=get("secrets", self.string_list, ()),
             labels=get("labels", self.string_map, {}),
             annotations=get("annotations", self.string_map, {}),
@@ -324,16 +466,18 @@ class _Reader:
             platforms=get("platforms", self.scalar, ""),
         )
 
-    def configuration(self, entry: tuple[ScalarNode, Node] | None) -> StackConfiguration:
-        if entry is None or _is_null(entry[1]):
+    def configuration(self, entry: tuple[Scalar, Node] | None) -> StackConfiguration:
+        if entry is None or is_null(entry[1]):
             return StackConfiguration()
         keys = self.mapping(entry[1], "configuration")
         templates: list[TemplateSource] = []
-        if "templates" in keys and not _is_null(keys["templates"][1]):
+        if "templates" in keys and not is_null(keys["templates"][1]):
             node = keys["templates"][1]
-            if not isinstance(node, SequenceNode):
+            if not isinstance(node, Sequence):
                 raise self.error(node, "configuration.templates must be a list of {name, source}")
-            for item in node.value:
+            for item in node.content:
+                if is_null(item):
+                    continue
                 fields = self.mapping(item, "a configuration.templates entry")
                 templates.append(
                     TemplateSource(
@@ -344,22 +488,51 @@ class _Reader:
         copy = self.string_list(keys["copy"][1], "configuration.copy") if "copy" in keys else ()
         return StackConfiguration(tuple(templates), copy)
 
-    def environment_file(self, relative: str, node: Node, function: str) -> dict[str, str]:
+    # -- environment files, read after the functions are selected, as faas-cli does --------------
+
+    def with_environment_files(self, stack: StackFile, project: Path | None) -> StackFile:
+        if not any(fn.environment_file for fn in stack.functions.values()):
+            return stack
+        functions = dict(stack.functions)
+        for name in sorted(functions):  # faas-cli generate's order: the first error is the same
+            fn = functions[name]
+            if not fn.environment_file:
+                continue
+            merged = dict(fn.environment)
+            for relative in fn.environment_file:
+                merged.update(self.environment_file(relative, fn, project))
+            functions[name] = replace(fn, environment=merged)
+        return replace(stack, functions=functions)
+
+    def environment_file(self, relative: str, fn: Function, project: Path | None) -> dict[str, str]:
         # faas-cli reads these relative to the working directory; we anchor them at the stack
         # file's folder so `pulumi up` gives the same result from any directory.
         env_path = self.path.parent / relative
+        where = f"function '{fn.name}': environment_file '{relative}'"
+        line = self.env_file_lines.get(fn.name, fn.line)
+        if project is not None and not _inside(env_path, project):
+            raise StackFileError(
+                self.path,
+                f"{where} is outside the project folder {project}, so it is not read: move it into "
+                "the project, or copy its values into 'environment'",
+                line,
+            )
         try:
-            text = env_path.read_text(encoding="utf-8")
-        except OSError:
-            raise self.error(
-                node,
-                f"function '{function}': environment_file '{relative}' not found "
-                f"(looked for {env_path}): create it or remove it from the list",
+            text = read_limited(env_path, ENVIRONMENT_FILE_LIMIT)
+        except FileNotFoundError:
+            raise StackFileError(
+                self.path,
+                f"{where} not found (looked for {env_path}): create it or remove it from the list",
+                line,
             ) from None
-        reader = _Reader(env_path)
+        except FileProblem as problem:
+            raise StackFileError(
+                self.path, f"{where} ({env_path}) {problem}: point it at a YAML file", line
+            ) from None
+        reader = _Reader(env_path, quote=False)
         try:
             root = reader.compose(text)
-            if root is None or _is_null(root):
+            if root is None or is_null(root):
                 return {}
             keys = reader.mapping(root, "an environment_file")
             if "environment" not in keys:
@@ -367,91 +540,126 @@ class _Reader:
             return reader.string_map(keys["environment"][1], "environment")
         except StackFileError as exc:
             raise StackFileError(
-                exc.path, f"environment_file of function '{function}': {exc.message}", exc.line
+                exc.path, f"environment_file of function '{fn.name}': {exc.message}", exc.line
             ) from None
 
-    # -- typed readers ---------------------------------------------------------------------
+    # -- typed readers, as yaml.v3 decodes into go-sdk's Go types ---------------------------------
 
-    def mapping(self, node: Node, what: str) -> dict[str, tuple[ScalarNode, Node]]:
+    def mapping(self, node: Node, what: str) -> dict[str, tuple[Scalar, Node]]:
         if not isinstance(node, MappingNode):
-            fix = "remove the '- '" if isinstance(node, SequenceNode) else "write them indented below it"
+            fix = "remove the '- '" if isinstance(node, Sequence) else "write them indented below it"
             raise self.error(
-                node, f"{what} must be a mapping of 'key: value' lines, not {_kind(node)}: {fix}"
+                node, f"{what} must be a mapping of 'key: value' lines, not {self.kind(node)}: {fix}"
             )
-        result: dict[str, tuple[ScalarNode, Node]] = {}
-        merged: list[tuple[Node, Node]] = []
-        for key_node, value_node in node.value:
-            if isinstance(key_node, ScalarNode) and key_node.style is None and key_node.value == "<<":
-                merged.extend(self.merged_pairs(value_node, what))
-                continue
-            if not isinstance(key_node, ScalarNode):
-                raise self.error(key_node, f"{what} has a key that is not a plain string")
-            key = key_node.value
-            if key in result:
-                first = result[key][0].start_mark.line + 1
-                raise self.error(
-                    key_node,
-                    f'mapping key "{key}" already defined at line {first} ({what}): '
-                    "remove or rename one of them",
-                )
-            result[key] = (key_node, value_node)
-        for key_node, value_node in merged:  # `<<: *anchor`: the mapping's own keys win
-            if isinstance(key_node, ScalarNode):
-                result.setdefault(key_node.value, (key_node, value_node))
+        result: dict[str, tuple[Scalar, Node]] = {}
+        self.fill(node, what, result, [])
         return result
 
-    def merged_pairs(self, value: Node, what: str) -> list[tuple[Node, Node]]:
-        """The pairs a `<<` merge key brings in: earlier sources win, as in YAML 1.1."""
-        sources = value.value if isinstance(value, SequenceNode) else [value]
-        pairs: list[tuple[Node, Node]] = []
+    def fill(
+        self, node: MappingNode, what: str, result: dict[str, tuple[Scalar, Node]], active: list[MappingNode]
+    ) -> None:
+        """Add `node`'s pairs to `result`: keys already there win, then its own keys, then `<<`."""
+        content = node.content
+        self.spend(node, len(content) // 2 + 1)
+        merge: Node | None = None
+        seen: dict[str, Scalar] = {}
+        for i in range(0, len(content) - 1, 2):
+            key_node, value_node = content[i], content[i + 1]
+            if not isinstance(key_node, Scalar):
+                raise self.error(key_node, f"{what} has a key that is not a plain string")
+            key = key_node.value
+            if key in seen:  # yaml.v3 compares the raw text, quoted or not
+                raise self.error(
+                    key_node,
+                    f'mapping key "{key}" already defined at line {seen[key].line} ({what}): '
+                    "remove or rename one of them",
+                )
+            seen[key] = key_node
+            if key == "<<" and key_node.plain and key_node.tag in _MERGE_TAGS:
+                merge = value_node
+                continue
+            if is_null(key_node) or key in result:
+                continue  # yaml.v3 drops a null key; an outer mapping's key wins over a merged one
+            result[key] = (key_node, value_node)
+        if merge is None:
+            return
+        if len(active) >= MAX_MERGE_DEPTH:
+            raise self.error(merge, f"merge keys ('<<') nested more than {MAX_MERGE_DEPTH} deep in {what}")
+        sources = merge.content if isinstance(merge, Sequence) else [merge]
+        active.append(node)
         for source in sources:
-            pairs.extend(self.mapping(source, what).values())
-        return pairs
+            if not isinstance(source, MappingNode):
+                raise self.error(
+                    source, f"map merge requires map or sequence of maps as the value ('<<' in {what})"
+                )
+            if any(source is open_node for open_node in active):
+                raise self.error(
+                    source,
+                    f"a mapping merges itself ('<<: *{source.anchor or 'anchor'}' inside the mapping "
+                    f"it names, in {what}): merge another mapping",
+                )
+            self.fill(source, what, result, active)
+        active.pop()
 
     def scalar(self, node: Node, what: str) -> str:
-        if isinstance(node, ScalarNode):
-            return "" if _is_null(node) else str(node.value)
-        fix = "remove the '- '" if isinstance(node, SequenceNode) else "give it one value on its own line"
-        raise self.error(node, f"{what} must be a single value, not {_kind(node)}: {fix}")
+        if isinstance(node, Scalar):
+            if is_null(node):
+                return ""
+            if node.tag == _BINARY:
+                try:
+                    return base64.b64decode("".join(node.value.split()), validate=True).decode("utf-8")
+                except (binascii.Error, UnicodeDecodeError):
+                    raise self.error(node, f"{what}: !!binary value contains invalid base64 data") from None
+            return node.value
+        fix = "remove the '- '" if isinstance(node, Sequence) else "give it one value on its own line"
+        raise self.error(node, f"{what} must be a single value, not {self.kind(node)}: {fix}")
 
     def boolean(self, node: Node, what: str) -> bool:
+        if isinstance(node, Scalar) and is_null(node):
+            return False
         text = self.scalar(node, what)
+        assert isinstance(node, Scalar)
+        if node.plain and node.tag == "" and text in _PLAIN_TRUE:
+            return True
+        if node.plain and node.tag == "" and text in _PLAIN_FALSE:
+            return False
         if text in _TRUE:
             return True
-        if text in _FALSE or text == "":
+        if text in _FALSE:
             return False
-        raise self.error(node, f"{what} must be true or false, not {text!r}")
+        quoted = " (a quoted value is text, not a boolean: remove the quotes)" if not node.plain else ""
+        shown = f" {text!r}" if self.quote else " this value"
+        raise self.error(node, f"{what} must be true or false, not{shown}{quoted}")
 
     def string_list(self, node: Node, what: str) -> tuple[str, ...]:
-        if _is_null(node):
+        if is_null(node):
             return ()
-        if not isinstance(node, SequenceNode):
+        if not isinstance(node, Sequence):
             hint = ""
-            if isinstance(node, ScalarNode):
+            if isinstance(node, Scalar) and self.quote:
                 hint = f": write it as a list, e.g.\n  - {node.value}"
-            raise self.error(node, f"{what} must be a list, not {_kind(node)}{hint}")
-        return tuple(self.scalar(item, f"{what} item") for item in node.value)
+            raise self.error(node, f"{what} must be a list, not {self.kind(node)}{hint}")
+        self.spend(node, len(node.content))
+        return tuple(self.scalar(item, f"{what} item") for item in node.content if not is_null(item))
 
     def string_map(self, node: Node, what: str) -> dict[str, str]:
-        if _is_null(node):
+        if is_null(node):
             return {}
-        if isinstance(node, SequenceNode):
+        if isinstance(node, Sequence):
             raise self.error(
                 node, f"{what} must be a mapping ('KEY: value' lines), not a list: remove the '- '"
             )
         return {k: self.scalar(v, f"{what}.{k}") for k, (_, v) in self.mapping(node, what).items()}
 
     def resources(self, node: Node, what: str) -> FunctionResources:
-        keys = self.mapping(node, what) if not _is_null(node) else {}
+        keys = self.mapping(node, what) if not is_null(node) else {}
         self.check_keys(keys, _RESOURCE_KEYS, f"in {what}")
         return FunctionResources(
             memory=self.scalar(keys["memory"][1], f"{what}.memory") if "memory" in keys else "",
             cpu=self.scalar(keys["cpu"][1], f"{what}.cpu") if "cpu" in keys else "",
         )
 
-    def check_keys(
-        self, keys: Mapping[str, tuple[ScalarNode, Node]], known: tuple[str, ...], where: str
-    ) -> None:
+    def check_keys(self, keys: Mapping[str, tuple[Scalar, Node]], known: tuple[str, ...], where: str) -> None:
         for key, (key_node, _) in keys.items():
             if key in known:
                 continue
@@ -461,6 +669,13 @@ class _Reader:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             if close:
                 self.warn(key_node, f"unknown key '{key}' {where} is ignored: did you mean '{close[0]}'?")
+
+    def kind(self, node: Node) -> str:
+        if isinstance(node, MappingNode):
+            return "a mapping"
+        if isinstance(node, Sequence):
+            return "a list"
+        return f"the value {node.value!r}" if self.quote else "a single value"
 
 
 _BLOCK_KEY = re.compile(r"^( +)([^\s#'\"][^:]*?|'[^']*'|\"[^\"]*\")\s*:(?:\s|$)")
@@ -489,13 +704,4 @@ def _in_function(text: str, line: int, message: str) -> str:
     return f"function '{name}': {message}" if name else message
 
 
-def _is_null(node: Node) -> bool:
-    return isinstance(node, ScalarNode) and node.style is None and node.value in _NULLS
 
-
-def _kind(node: Node) -> str:
-    if isinstance(node, MappingNode):
-        return "a mapping"
-    if isinstance(node, SequenceNode):
-        return "a list"
-    return f"the value {node.value!r}"

@@ -1,0 +1,231 @@
+"""The loader reads every stack file as the real faas-cli does, field by field (issue 11).
+
+For each file of the shared corpus and each case of `cases/` (one stack file as data, with the
+environment and the `filter`/`regex` to use), `faas-cli generate` and `faas-cli deploy` (to a
+recording gateway on 127.0.0.1) run on one side and `load_stack` on the other, with the same
+environment, and their results are compared: accepted or rejected, and for each function the image,
+namespace, environment (with `environment_file` merged), secrets, labels, annotations, limits,
+requests, constraints, readOnlyRootFilesystem and fprocess.
+
+A difference fails the test unless `EXPECTED` lists it, and each listed difference is a row of the
+README's "Where we differ from faas-cli" table. The suite fails, never skips, without faas-cli:
+`make faas-cli` builds it.
+
+Case format (`cases/*.yaml`):
+
+    what: one line saying what the case covers
+    env: {VAR: value}       # optional: the environment of both sides (plus HOME and PATH)
+    filter: "glob"          # optional, or regex: "..."
+    stack: |                # the stack file, stack.yml
+      ...
+    files: {env.yml: ...}   # optional: more files next to it
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+from components.stackfile import StackFileError, load_stack
+from tests.differential import faas_cli
+from tests.differential.faas_cli import Recorder, Result
+from tests.test_corpus import CORPUS
+
+pytestmark = pytest.mark.differential
+
+CASES = Path(__file__).resolve().parent / "cases"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+# case id -> what differs (each one a row of the README table "Where we differ from faas-cli").
+EXPECTED: dict[str, str] = {
+    **dict.fromkeys(
+        (
+            "legacy-provider-faas",
+            "corpus/alexellis__derek__stack.example.yml",
+            "corpus/ewilde__terraform-provider-openfaas__examples_stack.yml",
+            "corpus/nelfer__openfaas-bots__bot-jira-comment.yml",
+            "corpus/openfaas__cron-connector__sample_stack.yml",
+            "corpus/openfaas__faas__sample-functions_stack.yml.2018-03-apikeyprotected.yml",
+            "corpus/openfaas__workshop__issue-bot-secrets_stack.yml",
+        ),
+        "provider.name 'faas': faas-cli rejects it, we accept it with a warning",
+    ),
+    **dict.fromkeys(
+        ("no-functions-key", "functions-null", "functions-empty-mapping"),
+        "no functions: faas-cli generates nothing and succeeds, we refuse",
+    ),
+    "function-empty-name": "a function named '': faas-cli takes it, we refuse",
+    "subst-nested-too-deep": "'${' nested 70 deep: faas-cli has no limit, we stop at 64",
+    "yaml-nested-too-deep": "YAML nested 300 deep: faas-cli stops at 10,000, we at 200",
+    "yaml-merge-chain-too-deep": "a chain of 60 '<<' merges: faas-cli follows it, we stop at 50",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Case:
+    """One comparison: a stack file in a folder of its own, with its environment and selection."""
+
+    id: str
+    stack: str
+    files: Mapping[str, str]
+    env: Mapping[str, str]
+    filter: str = ""
+    regex: str = ""
+    source: Path | None = None  # a corpus file, copied as bytes
+
+    def write(self, folder: Path) -> str:
+        """Put the files in `folder`; returns the stack file's name."""
+        if self.source is not None:
+            (folder / self.source.name).write_bytes(self.source.read_bytes())
+            return self.source.name
+        for name, text in self.files.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if text == "!fifo":
+                import os
+
+                os.mkfifo(target)
+            else:
+                target.write_bytes(text.encode("utf-8"))
+        (folder / "stack.yml").write_bytes(self.stack.encode("utf-8"))
+        return "stack.yml"
+
+
+def load_cases() -> Iterator[Case]:
+    for path in sorted(CASES.glob("*.yaml")):
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        unknown = set(raw) - {"what", "env", "filter", "regex", "stack", "files"}
+        assert not unknown, f"{path.name}: unknown keys {unknown}"
+        assert str(raw.get("what") or "").strip(), f"{path.name}: say what the case covers"
+        yield Case(
+            id=path.stem.split("-", 1)[1],
+            stack=raw["stack"],
+            files=raw.get("files") or {},
+            env={k: str(v) for k, v in (raw.get("env") or {}).items()},
+            filter=str(raw.get("filter") or ""),
+            regex=str(raw.get("regex") or ""),
+        )
+    for path in sorted(CORPUS.glob("*")):
+        yield Case(id=f"corpus/{path.name}", stack="", files={}, env={}, source=path)
+
+
+ALL = list(load_cases())
+
+
+@pytest.fixture(scope="session")
+def faas_cli_binary() -> Path:
+    path = faas_cli.binary()
+    if path is None:
+        pytest.fail("faas-cli is not built: run `make faas-cli` (scripts/faas-cli.sh)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def gateway() -> Iterator[Recorder]:
+    with faas_cli.recording_gateway() as recorder:
+        yield recorder
+
+
+def controlled_env(case: Case, home: Path) -> dict[str, str]:
+    """The whole environment of both sides: faas-cli substitutes `${HOME}` and `${PATH}` too."""
+    return {"HOME": str(home), "PATH": "/usr/bin:/bin", **case.env}
+
+
+def ours(folder: Path, stack: str, env: Mapping[str, str], case: Case) -> Result:
+    """What `load_stack` makes of the same files."""
+    try:
+        loaded = load_stack(folder / stack, env=env, filter=case.filter, regex=case.regex)
+    except StackFileError as error:
+        return Result(False, {}, str(error))
+    functions: dict[str, dict[str, object]] = {}
+    for name, fn in loaded.functions.items():
+        functions[name] = {
+            "image": fn.image,
+            "environment": dict(fn.environment),
+            "secrets": list(fn.secrets),
+            "labels": dict(fn.labels),
+            "annotations": dict(fn.annotations),
+            "limits": _resources(fn.limits),
+            "requests": _resources(fn.requests),
+            "constraints": list(fn.constraints or []),
+            "readOnlyRootFilesystem": fn.readonly_root_filesystem,
+            "namespace": fn.namespace,
+            "fprocess": fn.fprocess,
+        }
+    return Result(True, functions, "")
+
+
+def _resources(value: object) -> dict[str, str]:
+    memory, cpu = (getattr(value, "memory", ""), getattr(value, "cpu", "")) if value else ("", "")
+    return {"memory": memory, "cpu": cpu}
+
+
+def with_tag(image: object) -> object:
+    """An image as both deploy it: without a tag, faas-cli writes `:latest`, as a pull assumes."""
+    if not isinstance(image, str):
+        return image
+    return image if ":" in image.rsplit("/", 1)[-1] else image + ":latest"
+
+
+def differences(theirs: Result, mine: Result) -> list[str]:
+    """Each field where the two results differ, in words."""
+    if theirs.accepted != mine.accepted:
+        verdict = {True: "accepts", False: "rejects"}
+        return [
+            f"faas-cli {verdict[theirs.accepted]}, we {verdict[mine.accepted].rstrip('s')}"
+            f" ({(theirs.output if not theirs.accepted else mine.output).strip()[:300]})"
+        ]
+    if not theirs.accepted:
+        return []
+    found: list[str] = []
+    if set(theirs.functions) != set(mine.functions):
+        found.append(f"functions: faas-cli {sorted(theirs.functions)}, we {sorted(mine.functions)}")
+    for name in sorted(set(theirs.functions) & set(mine.functions)):
+        a, b = dict(theirs.functions[name]), dict(mine.functions[name])
+        a["image"], b["image"] = with_tag(a.get("image")), with_tag(b.get("image"))
+        for key in sorted(set(a) | set(b)):
+            if a.get(key) != b.get(key):
+                found.append(f"{name}.{key}: faas-cli {a.get(key)!r}, we {b.get(key)!r}")
+    return found
+
+
+@pytest.mark.parametrize("case", ALL, ids=[c.id for c in ALL])
+def test_the_loader_reads_the_stack_file_as_faas_cli_does(
+    case: Case, faas_cli_binary: Path, gateway: Recorder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    home = tmp_path / "home"
+    home.mkdir()
+    stack = case.write(folder)
+    env = controlled_env(case, home)
+    theirs = faas_cli.run(
+        faas_cli_binary, folder, stack, env, gateway, filter=case.filter, regex=case.regex
+    )
+    mine = ours(folder, stack, env, case)
+    found = differences(theirs, mine)
+    if case.id in EXPECTED:
+        assert found, f"{case.id} is listed as a difference ({EXPECTED[case.id]}) but there is none now"
+    else:
+        assert found == []
+
+
+def test_there_are_at_least_120_own_cases() -> None:
+    assert len([c for c in ALL if c.source is None]) >= 120
+
+
+def test_every_listed_difference_is_a_case() -> None:
+    assert sorted(set(EXPECTED) - {c.id for c in ALL}) == []
+
+
+def test_every_listed_difference_is_a_row_of_the_readme_table() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## Where we differ from faas-cli", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")]
+    named = set(re.findall(r"`([^`]+)`", "\n".join(row.split("|")[1] for row in rows)))
+    assert sorted(set(EXPECTED) - named) == []
