@@ -71,7 +71,17 @@ class _Parser:
         fragment = self.s[start : line_end if line_end >= 0 else self.n]
         if len(fragment) > 40:
             fragment = fragment[:40] + "..."
-        hint = _HINTS.get(reason, "")
+        name = ""
+        i = start + 2
+        while i < self.n and _is_name_char(self.s[i]):
+            i += 1
+        name, after = self.s[start + 2 : i], self.at(i)
+        if "}" not in self.s[start:]:
+            hint = ": add the closing '}'"
+        elif reason == MISSING_BRACE and name and after in ("-", "+", "?"):
+            hint = f": faas-cli has no '{after}' form, write '${{{name}:-default}}' for a default"
+        else:
+            hint = _HINTS.get(reason, "")
         return SubstitutionError(f"faas-cli cannot substitute {fragment!r} ({reason}){hint}", start)
 
     def top(self) -> str:
@@ -197,7 +207,9 @@ class _Parser:
         end = self.close(i, start)
         return (lambda: _replace(self.value(name), op, _text(pattern), _text(replacement))), end
 
-    def param(self, i: int, start: int, *, stop: str, first_bad: str, escapes: bool = False) -> tuple[_Arg, int]:
+    def param(
+        self, i: int, start: int, *, stop: str, first_bad: str, escapes: bool = False
+    ) -> tuple[_Arg, int]:
         """One argument: a nested `${...}`, or text up to a character of `stop` or the next `${`."""
         c = self.at(i)
         if c == "$" and self.at(i + 1) == "{":
@@ -210,7 +222,10 @@ class _Parser:
             c = self.s[i]
             if c == "$" and self.at(i + 1) == "{":
                 break
-            if escapes and ((c == "$" and self.at(i + 1) == "$") or (c == "\\" and self.at(i + 1) in ("\\", "/") and self.at(i + 1))):
+            if escapes and (
+                (c == "$" and self.at(i + 1) == "$")
+                or (c == "\\" and self.at(i + 1) in ("\\", "/") and self.at(i + 1))
+            ):
                 out.append(self.s[i + 1])
                 i += 2
                 continue
@@ -230,8 +245,7 @@ class _Parser:
 
 
 _HINTS = {
-    MISSING_BRACE: ": write '${NAME}' or '${NAME:-default}' (faas-cli reads ${NAME-d}, ${NAME+d} and "
-    "${NAME?d} this way too)",
+    MISSING_BRACE: ": write '${NAME}' or '${NAME:-default}'",
     NO_NAME: ": write '${NAME}', NAME being letters, digits and '_'",
     BAD_PARAMETER: ": give the missing part, e.g. '${NAME:0:8}', '${NAME#prefix}', '${NAME/old/new}'",
     BAD_SUBSTITUTION: ": check the form against the bash-like forms faas-cli supports, e.g. "

@@ -366,7 +366,14 @@ class _Reader:
         except ComposeError as exc:
             problem, line = exc.problem, exc.line
             hint = ""
-            if "\t" in problem or "'\\t'" in problem:
+            rows = text.splitlines()
+            tab = line is not None and 0 < line <= len(rows) and "\t" in rows[line - 1]
+            if (
+                "\t" in problem
+                or "'\\t'" in problem
+                or (tab and "cannot start any token" in problem)
+                or "tab character" in problem
+            ):
                 hint = ": indent with spaces, YAML does not allow TAB characters"
             elif "quoted scalar" in exc.context:
                 problem = f"{exc.context}, {problem}"
@@ -702,6 +709,3 @@ def _in_function(text: str, line: int, message: str) -> str:
         if len(match.group(1)) == indent:
             name = match.group(2).strip("'\"")
     return f"function '{name}': {message}" if name else message
-
-
-

@@ -9,6 +9,7 @@ refused before it can exhaust a stack (yaml.v3 stops at 10,000).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import yaml
 from yaml.events import (
@@ -88,13 +89,16 @@ def compose(text: str) -> Node | None:
     anchors: dict[str, Node] = {}
     stack: list[Mapping | Sequence] = []
     root: Node | None = None
+    event: Any  # PyYAML's event classes carry their fields untyped
     try:
         for event in yaml.parse(text, Loader=yaml.CBaseLoader):
             kind = type(event)
             node: Node
             if kind is ScalarEvent:
                 tag = event.tag or ""
-                node = Scalar(event.value, "" if tag == "!" else tag, not event.style, event.start_mark.line + 1)
+                node = Scalar(
+                    event.value, "" if tag == "!" else tag, not event.style, event.start_mark.line + 1
+                )
                 if event.anchor:
                     node.anchor = event.anchor
                     anchors[event.anchor] = node
@@ -107,7 +111,9 @@ def compose(text: str) -> Node | None:
                     )
                 line = event.start_mark.line + 1
                 container: Mapping | Sequence = (
-                    Mapping([], line, event.tag or "") if kind is MappingStartEvent else Sequence([], line, event.tag or "")
+                    Mapping([], line, event.tag or "")
+                    if kind is MappingStartEvent
+                    else Sequence([], line, event.tag or "")
                 )
                 if event.anchor:
                     container.anchor = event.anchor
@@ -124,7 +130,9 @@ def compose(text: str) -> Node | None:
             elif kind is AliasEvent:
                 target = anchors.get(event.anchor)
                 if target is None:
-                    raise ComposeError(f"unknown anchor '{event.anchor}' referenced", event.start_mark.line + 1)
+                    raise ComposeError(
+                        f"unknown anchor '{event.anchor}' referenced", event.start_mark.line + 1
+                    )
                 node = target
             elif kind is DocumentEndEvent:
                 break  # yaml.v3 reads the first document only

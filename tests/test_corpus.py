@@ -20,20 +20,16 @@ CORPUS = Path(
     os.environ.get("OPENFAAS_CORPUS") or next((p for p in _CANDIDATES if p.is_dir()), _CANDIDATES[0])
 )
 
-# File -> (line, start of the message): faas-cli stops on these too, or cannot deploy them.
+# File -> (line, start of the message): faas-cli stops on these too (tests/differential/ checks it).
+# The 2018 ApiKeyProtected sample is not one: faas-cli reads its YAML (a TAB after
+# `read_timeout:` is fine for yaml.v3) and then refuses its `provider.name: faas`, which we accept
+# with a warning (README, "Where we differ from faas-cli").
 REJECTED = {
     "ajaxe__openfaas-functions__all.yml": (25, 'mapping key "unfluff" already defined at line 5'),
-    "openfaas__faas__sample-functions_stack.yml.2018-03-apikeyprotected.yml": (
-        48,
-        "function 'gif-maker': invalid YAML: found character '\\t' that cannot start any token",
-    ),
-    # faas-cli deploy reads these environment_file paths too; the corpus does not carry them.
+    # faas-cli reads these environment_file paths too (in name order); the corpus does not carry them.
     "alexellis__derek__derek.yml": (21, "function 'derek-0113': environment_file 'secrets.yml' not found"),
     "openfaas__openfaas-cloud__dashboard_stack.yml": (15, "function 'system-dashboard': environment_file"),
-    "openfaas__openfaas-cloud__stack.yml": (
-        20,
-        "function 'system-github-event': environment_file 'github.yml'",
-    ),
+    "openfaas__openfaas-cloud__stack.yml": (242, "function 'audit-event': environment_file 'slack.yml'"),
     "openfaas__workshop__issue-bot_stack.yml": (16, "function 'issue-bot': environment_file 'env.yml'"),
 }
 FILES = sorted(p.name for p in CORPUS.glob("*")) if CORPUS.is_dir() else []

@@ -50,7 +50,7 @@ def test_reads_the_api_key_protected_example(tmp_path: Path) -> None:
         "protectedapi": Function(
             name="protectedapi",
             line=6,
-            lang="Dockerfile",
+            lang="dockerfile",  # go-sdk lower-cases "Dockerfile"
             skip_build=True,
             image="functions/api-key-protected:latest",
             secrets=("secret_api_key",),
@@ -134,8 +134,8 @@ def test_a_bad_substitution_names_the_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(StackFileError) as caught:
         load_stack(path, env={})
     assert str(caught.value) == (
-        f"{path}:5: function 'fn': '${{TAG-dev}}' uses a form faas-cli does not support; "
-        "use '${TAG:-default}'"
+        f"{path}:5: function 'fn': faas-cli cannot substitute '${{TAG-dev}}' (missing closing brace): "
+        "faas-cli has no '-' form, write '${TAG:-default}' for a default"
     )
 
 

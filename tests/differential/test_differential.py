@@ -204,9 +204,7 @@ def test_the_loader_reads_the_stack_file_as_faas_cli_does(
     home.mkdir()
     stack = case.write(folder)
     env = controlled_env(case, home)
-    theirs = faas_cli.run(
-        faas_cli_binary, folder, stack, env, gateway, filter=case.filter, regex=case.regex
-    )
+    theirs = faas_cli.run(faas_cli_binary, folder, stack, env, gateway, filter=case.filter, regex=case.regex)
     mine = ours(folder, stack, env, case)
     found = differences(theirs, mine)
     if case.id in EXPECTED:
