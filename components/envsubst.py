@@ -167,7 +167,7 @@ class _Parser:
             op = self.s[j:k]
             arg, k = self.param(k, start, stop="}", first_bad="}")
             end = self.close(k, start)
-            return (lambda: _trim(self.value(name), _text(arg), op)), end
+            return (lambda: _trim(self.value(name), _text(arg), op, start, self)), end
         if c == "}":
             return (lambda: self.value(name)), j + 1
         raise self.fail(start, MISSING_BRACE)
@@ -322,22 +322,64 @@ def _replace(value: str, op: str, pattern: str, replacement: str | None) -> str:
     return value
 
 
-def _trim(value: str, pattern: str, op: str) -> str:
+def _trim(value: str, pattern: str, op: str, start: int, parser: _Parser) -> str:
+    """`#`, `##`, `%`, `%%` as drone/envsubst does them: over bytes, a suffix by reversing runes."""
     suffix = op[0] == "%"
-    subject = value[::-1] if suffix else value
-    pat = pattern[::-1] if suffix else pattern
+    subject = (value[::-1] if suffix else value).encode("utf-8", "surrogatepass")
     try:
-        matcher = _GlobPattern(pat)
+        matcher = _GlobPattern(pattern[::-1] if suffix else pattern)
     except ValueError:
         return value
-    found = ""
+    cut = 0
     for size in range(len(subject), 0, -1):
-        if matcher.match(subject[:size]):
-            found = subject[:size]
+        if matcher.match(_go_runes(subject[:size])):
+            cut = size
             if len(op) == 2:
                 break
-    result = subject[len(found) :] if found else subject
-    return result[::-1] if suffix else result
+    rest = subject[cut:]
+    if suffix:  # Go's []rune turns a cut character into U+FFFD before reversing back
+        return "".join("\ufffd" if _is_lone_byte(u) else u for u in _go_runes(rest))[::-1]
+    try:
+        return rest.decode("utf-8")
+    except UnicodeDecodeError:
+        raise parser.fail(start, "the trim cuts a multi-byte character, faas-cli counts bytes") from None
+
+
+def _go_runes(data: bytes) -> list[str]:
+    """`data` as Go ranges over it: a character per valid UTF-8 sequence, else one unit per byte."""
+    units: list[str] = []
+    i, n = 0, len(data)
+    while i < n:
+        b = data[i]
+        width = (
+            1
+            if b < 0x80
+            else 2
+            if 0xC2 <= b < 0xE0
+            else 3
+            if 0xE0 <= b < 0xF0
+            else 4
+            if 0xF0 <= b < 0xF5
+            else 0
+        )
+        if width == 1:
+            units.append(chr(b))
+            i += 1
+            continue
+        if width:
+            try:
+                units.append(data[i : i + width].decode("utf-8"))
+                i += width
+                continue
+            except UnicodeDecodeError:
+                pass
+        units.append(chr(0xDC00 + b))  # a lone byte: matches only `?`, `*` and negated classes
+        i += 1
+    return units
+
+
+def _is_lone_byte(unit: str) -> bool:
+    return 0xDC80 <= ord(unit) <= 0xDCFF
 
 
 class _GlobPattern:
@@ -391,7 +433,7 @@ class _GlobPattern:
                 raise ValueError("bad pattern")
         return pattern[i], i + 1
 
-    def match(self, text: str) -> bool:
+    def match(self, text: str | list[str]) -> bool:
         # positions of the text reachable after each token (a set-based NFA walk, linear per token)
         states = {0}
         for token in self.tokens:

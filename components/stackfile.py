@@ -36,6 +36,7 @@ _PLAIN_FALSE = {"false", "False", "FALSE"}
 _TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
 _FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
 _BINARY = "tag:yaml.org,2002:binary"
+_BOOL = "tag:yaml.org,2002:bool"
 _MERGE_TAGS = ("", "tag:yaml.org,2002:merge")
 STACK_FILE_LIMIT = 8 * 1024 * 1024
 ENVIRONMENT_FILE_LIMIT = 1024 * 1024
@@ -626,9 +627,10 @@ class _Reader:
             return False
         text = self.scalar(node, what)
         assert isinstance(node, Scalar)
-        if node.plain and node.tag == "" and text in _PLAIN_TRUE:
+        resolved = (node.plain and node.tag == "") or node.tag == _BOOL
+        if resolved and text in _PLAIN_TRUE:
             return True
-        if node.plain and node.tag == "" and text in _PLAIN_FALSE:
+        if resolved and text in _PLAIN_FALSE:
             return False
         if text in _TRUE:
             return True

@@ -56,7 +56,7 @@ EXPECTED: dict[str, str] = {
         "provider.name 'faas': faas-cli rejects it, we accept it with a warning",
     ),
     **dict.fromkeys(
-        ("no-functions-key", "functions-null", "functions-empty-mapping"),
+        ("no-functions-key", "functions-null", "functions-empty-mapping", "yaml-only-version"),
         "no functions: faas-cli generates nothing and succeeds, we refuse",
     ),
     "function-empty-name": "a function named '': faas-cli takes it, we refuse",
