@@ -270,8 +270,13 @@ def _re2_search(path: Path, regex: str) -> Callable[[str], bool]:
     try:
         pattern = re2.compile(regex, options)
     except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
         raise StackFileError(
-            path, f"the 'regex' config {regex!r} is not a valid Go (RE2) regular expression: {exc}"
+            path,
+            f"the 'regex' config '{regex}' is not a valid Go (RE2) regular expression: {reason}: "
+            "faas-cli's --regex has no backreferences or lookarounds; fix it or use 'filter'",
         ) from None
     return lambda name: pattern.search(name) is not None
 
@@ -324,11 +329,16 @@ def read_limited(path: Path, limit: int) -> str:
 
 
 def _inside(path: Path, folder: Path) -> bool:
+    """Whether `path` (symlinks followed; a symlink loop taken as written) lies in `folder`."""
     try:
-        path.resolve().relative_to(folder)
-    except (ValueError, OSError, RuntimeError):
-        return False
-    return True
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading it will say so
+        real = Path(os.path.abspath(path))
+    return real == folder or folder in real.parents
+
+
+class _OverBudget(Exception):
+    """Raised inside a read when `MAX_VALUES` is spent; turned into an error naming the key."""
 
 
 class _Reader:
@@ -352,14 +362,17 @@ class _Reader:
     def warn(self, node: Node, message: str) -> None:
         self.warnings.append(f"{self.path}:{node.line}: {message}")
 
-    def spend(self, node: Node, count: int = 1) -> None:
+    def spend(self, count: int) -> None:
         self.budget -= count
         if self.budget < 0:
-            raise self.error(
-                node,
-                f"the file expands to more than {MAX_VALUES} values through YAML aliases and merge "
-                "keys ('<<: *anchor'): use each anchor fewer times",
-            )
+            raise _OverBudget
+
+    def over_budget(self, node: Node, what: str) -> StackFileError:
+        return self.error(
+            node,
+            f"{what} expands to more than {MAX_VALUES:,} values through YAML aliases and merge keys "
+            "('<<: *anchor'): use each anchor fewer times",
+        )
 
     def compose(self, text: str) -> Node | None:
         try:
@@ -560,7 +573,10 @@ class _Reader:
                 node, f"{what} must be a mapping of 'key: value' lines, not {self.kind(node)}: {fix}"
             )
         result: dict[str, tuple[Scalar, Node]] = {}
-        self.fill(node, what, result, [])
+        try:
+            self.fill(node, what, result, [])
+        except _OverBudget:
+            raise self.over_budget(node, what) from None
         return result
 
     def fill(
@@ -568,7 +584,7 @@ class _Reader:
     ) -> None:
         """Add `node`'s pairs to `result`: keys already there win, then its own keys, then `<<`."""
         content = node.content
-        self.spend(node, len(content) // 2 + 1)
+        self.spend(len(content) // 2 + 1)
         merge: Node | None = None
         seen: dict[str, Scalar] = {}
         for i in range(0, len(content) - 1, 2):
@@ -648,7 +664,10 @@ class _Reader:
             if isinstance(node, Scalar) and self.quote:
                 hint = f": write it as a list, e.g.\n  - {node.value}"
             raise self.error(node, f"{what} must be a list, not {self.kind(node)}{hint}")
-        self.spend(node, len(node.content))
+        try:
+            self.spend(len(node.content))
+        except _OverBudget:
+            raise self.over_budget(node, what) from None
         return tuple(self.scalar(item, f"{what} item") for item in node.content if not is_null(item))
 
     def string_map(self, node: Node, what: str) -> dict[str, str]:

@@ -8,7 +8,9 @@ Each file in `tests/bad_inputs/` is one case, as data:
     env: {VAR: value or null}                    # optional: the process environment for ${VAR}
     stack: |                                     # the stack file; absent: there is none
       ...
-    files: {env.yml: ...}                        # optional: more files next to the stack file
+    files: {env.yml: ...}                        # optional: more files next to the stack file;
+                                                 # a value {fifo: true}, {symlink: target} or
+                                                 # {bytes: N} makes a FIFO, a symlink or N bytes
     expect: the exact error                      # or
     warn: the exact warning (or a list of them)  # the program must proceed
 
@@ -19,6 +21,7 @@ In a message, `{stack}` stands for the stack file's path, `{dir}` for the projec
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,7 +47,7 @@ class BadInput:
     secrets: object
     env: Mapping[str, str | None]
     stack: str | None
-    files: Mapping[str, str]
+    files: Mapping[str, str | Mapping[str, object]]
     expect: str | None
     warn: tuple[str, ...] | None
 
@@ -63,7 +66,14 @@ class BadInput:
             files[self.stack_file] = self.stack
         for name, text in files.items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            (folder / name).write_text(text, encoding="utf-8")
+            if isinstance(text, str):
+                (folder / name).write_text(text, encoding="utf-8")
+            elif text.get("fifo"):
+                os.mkfifo(folder / name)
+            elif "symlink" in text:
+                (folder / name).symlink_to(str(text["symlink"]))
+            else:
+                (folder / name).write_bytes(b"#" * int(str(text["bytes"])))
 
     def message(self, text: str, folder: Path, stack: str = "dev") -> str:
         """`text` with `{stack}`, `{dir}` and `{config}` filled in for a project in `folder`."""
