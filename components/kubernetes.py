@@ -17,7 +17,7 @@ from components.checksum import secret_checksum
 from components.deployed import DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
-from components.stackfile import FunctionResources
+from components.stackfile import FunctionResources, image_reference
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
 FUNCTION_LABEL = "faas_function"
@@ -260,7 +260,7 @@ def _function_resource(
     f = fn.function
     spec: dict[str, object] = {
         "name": fn.name,
-        "image": f.image,
+        "image": image_reference(f.image),  # as faas-cli generate writes it
         "environment": dict(f.environment) or None,
         "labels": dict(f.labels) or None,
         "annotations": {**f.annotations, CHECKSUM_ANNOTATION: checksum}

@@ -156,6 +156,11 @@ def default_stack_path(directory: Path | str = ".") -> Path:
     return folder / DEFAULT_STACK_FILES[0]
 
 
+def image_reference(image: str) -> str:
+    """The image as faas-cli deploys it: `:latest` added when the last part has no tag."""
+    return image if ":" in image.rsplit("/", 1)[-1] else image + ":latest"
+
+
 def load_stack(
     path: Path | str,
     *,
