@@ -57,8 +57,9 @@ def loadable(name: str) -> bool:
 LOADABLE = [name for name in FILES if loadable(name)]
 # Corpus files the plan refuses before anything is applied, with the start of the reason.
 REFUSED = {
-    "openfaas__workshop__issue-bot-secrets_stack.yml": "function 'issue-bot': image '<your-username>/issue-bot' "
-    "is not a valid image reference",
+    "openfaas__workshop__issue-bot-secrets_stack.yml": (
+        "function 'issue-bot': image '<your-username>/issue-bot' is not a valid image reference"
+    ),
 }
 
 
