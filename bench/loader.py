@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> None:
         for label, times in whole.items()
     ]
     print(
-        f"{args.functions} functions ({args.shape}), {len(text) // 1024} KiB; load_stack in process {inside:.3f}s"
+        f"{args.functions} functions ({args.shape}), {len(text) // 1024} KiB; "
+        f"load_stack in process {inside:.3f}s"
     )
     print(table(["reader", "whole process (median)", "/ faas-cli generate", "runs"], rows), flush=True)
 
