@@ -71,11 +71,13 @@ def faas_cli_binary() -> Path:
     return path
 
 
-def generated(binary: Path, folder: Path, text: str) -> dict[str, dict[str, Any]]:
-    """`faas-cli generate --api=openfaas.com/v1` on `text`, by function name."""
+def generated(
+    binary: Path, folder: Path, text: str, namespace: str = "openfaas-fn"
+) -> dict[str, dict[str, Any]]:
+    """`faas-cli generate --api=openfaas.com/v1 --namespace <namespace>` on `text`, by function name."""
     (folder / "faas-cli.yml").write_text(_LEGACY_PROVIDER.sub(r"\1openfaas", text), encoding="utf-8")
     out = subprocess.run(
-        [str(binary), "generate", "--api=openfaas.com/v1", "-f", "faas-cli.yml"],
+        [str(binary), "generate", "--api=openfaas.com/v1", f"--namespace={namespace}", "-f", "faas-cli.yml"],
         cwd=folder, env={"HOME": str(folder), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
         timeout=faas_cli.TIMEOUT, check=False,
     )  # fmt: skip

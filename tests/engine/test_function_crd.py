@@ -1,0 +1,145 @@
+"""`kubernetesWorkload: function-crd` on the real engine against the local API server (`make kube`,
+which installs the `Function` CRD from `../shared/openfaas/crds/openfaas.com_functions.yaml`): the
+API server's schema validation checks what we send, and what it stores equals what
+`faas-cli generate --api=openfaas.com/v1` prints for the same file (issue 11, item 4), but for what
+the program adds on purpose (`tests/differential/test_function_crd.py` says what and why).
+
+There is no operator and no kubelet: nothing reconciles the Functions, so the tests turn on
+`skipAwait`, turn the invoke check off, and read back what the API server stored.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components.stackfile import StackFileError, load_stack
+from tests.differential import faas_cli
+from tests.differential.test_function_crd import REFUSED, generated, kube_names, normal, on_purpose
+from tests.engine.harness import ROOT, EngineProject, new_project, require_toolchain
+from tests.engine.test_kubernetes import KUBECONFIG, kubectl
+from tests.mocks import DEMO_SECRET
+from tests.test_corpus import CORPUS, REJECTED
+
+pytestmark = pytest.mark.engine
+CRD = "functions.openfaas.com"
+LOADABLE = sorted(p.name for p in CORPUS.glob("*") if p.name not in REJECTED and p.name not in REFUSED)
+
+
+def require_crd_and_faas_cli() -> Path:
+    require_toolchain()
+    if not KUBECONFIG.exists():
+        raise RuntimeError(f"{KUBECONFIG} is missing: run `make kube`")
+    try:
+        kubectl("get", "crd", CRD)
+    except subprocess.CalledProcessError:
+        raise RuntimeError(
+            f"the {CRD} CRD is not installed in the local API server: run `make kube`"
+        ) from None
+    binary = faas_cli.binary()
+    if binary is None:
+        raise RuntimeError("faas-cli is not built: run `make faas-cli`")
+    return binary
+
+
+def crd_project(tmp: Path, namespace: str) -> EngineProject:
+    tmp.mkdir(parents=True, exist_ok=True)
+    project = new_project(tmp, "crd")
+    project.set("target", "kubernetes")
+    project.set("kubernetesWorkload", "function-crd")
+    project.set("namespace", namespace)
+    project.set("createNamespaces", True)
+    project.set("skipAwait", True)
+    project.set("kubernetes:kubeconfig", str(KUBECONFIG))
+    return project
+
+
+def stored(namespace: str) -> dict[str, dict[str, Any]]:
+    """Every Function the API server holds in `namespace`, as the comparison sees it."""
+    items = kubectl("get", CRD, "-n", namespace)["items"]
+    return {item["metadata"]["name"]: on_purpose(normal(item)) for item in items}
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineProject, str, Path]]:
+    binary = require_crd_and_faas_cli()
+    namespace = f"of-crd-{uuid.uuid4().hex[:8]}"
+    project = crd_project(tmp_path_factory.mktemp("crd"), namespace)
+    project.set("checks", {"protectedapi": {"enabled": False}})
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    project.up()
+    yield project, namespace, binary
+    project.destroy()
+    project.stack.workspace.remove_stack(project.stack.name)
+
+
+def test_the_example_stack_is_stored_as_faas_cli_generate_prints_it(
+    example: tuple[EngineProject, str, Path], tmp_path: Path
+) -> None:
+    _, namespace, binary = example
+    text = (ROOT / "stack.yaml").read_text(encoding="utf-8")
+    expected = {n: kube_names(r) for n, r in generated(binary, tmp_path, text, namespace).items()}
+    assert stored(namespace) == expected
+
+
+def test_the_stored_function_keeps_the_secrets_checksum_annotation(
+    example: tuple[EngineProject, str, Path],
+) -> None:
+    _, namespace, _ = example
+    function = kubectl("get", CRD, "protectedapi", "-n", namespace)
+    assert set(function["spec"]["annotations"]) >= {"openfaas-stack/secrets-checksum"}
+    assert function["spec"]["secrets"] == ["secret-api-key"]
+
+
+def test_no_secret_value_is_in_state_config_or_output(example: tuple[EngineProject, str, Path]) -> None:
+    project, _, _ = example
+    assert [text for text in project.outputs if DEMO_SECRET in text] == []
+    assert project.files_containing(DEMO_SECRET) == []
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineProject, str, Path]]:
+    binary = require_crd_and_faas_cli()
+    namespace = f"of-crdc-{uuid.uuid4().hex[:8]}"
+    project = crd_project(tmp_path_factory.mktemp("crd-corpus"), namespace)
+    folder = project.workdir / "corpus"
+    folder.mkdir()
+    names: set[str] = set()
+    for name in LOADABLE:
+        (folder / name).write_bytes((CORPUS / name).read_bytes())
+        try:
+            stack = load_stack(CORPUS / name, env={})
+        except StackFileError:
+            continue
+        names.update(s for fn in stack.functions.values() for s in fn.secrets)
+    for secret in sorted(names):
+        project.set_secret(secret, f"corpus-value-{secret}")
+    yield project, namespace, binary
+    project.destroy()
+    project.stack.workspace.remove_stack(project.stack.name)
+
+
+@pytest.mark.parametrize("name", LOADABLE)
+def test_each_corpus_file_passes_the_schema_and_is_stored_as_faas_cli_generate_prints_it(
+    corpus: tuple[EngineProject, str, Path], name: str, tmp_path: Path
+) -> None:
+    project, namespace, binary = corpus
+    stack = load_stack(CORPUS / name, env={})
+    project.set("stackFile", f"corpus/{name}")
+    project.set("checks", {fn: {"enabled": False} for fn in stack.functions})
+    project.up()  # the API server validates each Function against the CRD's schema here
+    project.stack.remove_config("checks")
+    text = (CORPUS / name).read_text(encoding="utf-8")
+    expected = {n: kube_names(r) for n, r in generated(binary, tmp_path, text, namespace).items()}
+    assert stored(namespace) == expected
+
+
+def test_no_corpus_secret_value_reaches_the_output(corpus: tuple[EngineProject, str, Path]) -> None:
+    project, _, _ = corpus
+    assert [text for text in project.outputs if "corpus-value-" in text] == []
+    assert project.files_containing("corpus-value-") == []
