@@ -637,7 +637,7 @@ class _Reader:
             if node.tag == _BINARY:
                 try:
                     return base64.b64decode("".join(node.value.split()), validate=True).decode("utf-8")
-                except (binascii.Error, UnicodeDecodeError):
+                except (binascii.Error, ValueError):  # not base64, or not UTF-8 text
                     raise self.error(node, f"{what}: !!binary value contains invalid base64 data") from None
             return node.value
         fix = "remove the '- '" if isinstance(node, Sequence) else "give it one value on its own line"
