@@ -11,6 +11,8 @@ from components.stackfile import (
     FunctionResources,
     StackFileError,
     default_stack_path,
+    glob_match,
+    image_reference,
     load_stack,
     select_functions,
 )
@@ -288,3 +290,113 @@ def test_keys_of_a_mapping_override_the_keys_it_merges(tmp_path: Path) -> None:
         "  b:\n    <<: *base\n    image: ghcr.io/o/b:2\n",
     )
     assert load_stack(path, env={}).functions["b"].image == "ghcr.io/o/b:2"
+
+
+def stack_text(function_body: str) -> str:
+    return "provider:\n  name: openfaas\nfunctions:\n  fn:\n" + "".join(
+        f"    {line}\n" for line in function_body.splitlines()
+    )
+
+
+def test_a_tab_after_a_colon_is_accepted_as_yaml_v3_does(tmp_path: Path) -> None:
+    fn = stack_with(tmp_path, "image: a\nenvironment:\n  read_timeout:\t60\n  mode: fast\t# comment")
+    assert fn.environment == {"read_timeout": "60", "mode": "fast"}
+
+
+def test_a_pair_with_a_null_key_and_null_list_items_are_dropped(tmp_path: Path) -> None:
+    fn = stack_with(tmp_path, "image: a\nenvironment:\n  ~: x\n  mode: fast\nsecrets:\n  - a\n  - ~\n  - b")
+    assert (fn.environment, fn.secrets) == ({"mode": "fast"}, ("a", "b"))
+
+
+def test_only_the_first_yaml_document_is_read(tmp_path: Path) -> None:
+    path = write(tmp_path, stack_text("image: a") + "---\n[ not read\n")
+    assert list(load_stack(path, env={}).functions) == ["fn"]
+
+
+def test_two_merge_keys_in_one_mapping_are_a_duplicate_key(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack_with(tmp_path, "image: a\nlabels:\n  <<: {a: '1'}\n  <<: {b: '2'}")
+    assert (caught.value.line, caught.value.message) == (
+        8,
+        "mapping key \"<<\" already defined at line 7 (function 'fn': 'labels'): remove or rename one of them",
+    )
+
+
+def test_the_first_of_several_merged_mappings_wins(tmp_path: Path) -> None:
+    fn = stack_with(
+        tmp_path, "image: a\nx: [&one {team: one}, &two {team: two, tier: web}]\nlabels:\n  <<: [*one, *two]"
+    )
+    assert fn.labels == {"team": "one", "tier": "web"}
+
+
+def test_a_quoted_true_is_text_not_a_boolean(tmp_path: Path) -> None:
+    with pytest.raises(StackFileError) as caught:
+        stack_with(tmp_path, 'image: a\nreadonly_root_filesystem: "true"')
+    assert caught.value.message == (
+        "function 'fn': 'readonly_root_filesystem' must be true or false, not 'true' "
+        "(a quoted value is text, not a boolean: remove the quotes)"
+    )
+
+
+def test_yaml_1_1_words_are_booleans_quoted_or_not_as_yaml_v3_decodes_a_bool(tmp_path: Path) -> None:
+    assert stack_with(tmp_path, 'image: a\nreadonly_root_filesystem: "yes"').readonly_root_filesystem
+
+
+def test_dollar_dollar_and_backslash_escapes_are_processed_before_parsing(tmp_path: Path) -> None:
+    fn = stack_with(tmp_path, "image: a\nenvironment:\n  price: $$5\n  path: a\\\\b\n  url: http:\\/\\/x")
+    assert fn.environment == {"price": "$5", "path": "a\\b", "url": "http://x"}
+
+
+def test_functions_are_selected_before_any_environment_file_is_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "provider:\n  name: openfaas\nfunctions:\n  kept:\n    image: a\n"
+        "  other:\n    image: b\n    environment_file:\n      - missing.yml\n",
+    )
+    assert list(load_stack(path, env={}, filter="kept").functions) == ["kept"]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "matches"),
+    [("api-*", "api-a", True), ("*-b", "api-b", True), ("a*b", "api-b", True), ("api-?", "api-a", False),
+     ("[a]pi-a", "api-a", False), ("api-a", "api-a", True), ("*", "x", True), ("a*", "ba", False)],
+)  # fmt: skip
+def test_filter_treats_only_star_as_special(pattern: str, name: str, matches: bool) -> None:
+    assert glob_match(pattern, name) is matches
+
+
+def test_regex_has_go_re2_semantics_so_a_backreference_is_an_error(tmp_path: Path) -> None:
+    path = write(tmp_path, stack_text("image: a"))
+    with pytest.raises(StackFileError) as caught:
+        load_stack(path, env={}, regex="(f)\\1")
+    assert caught.value.message == (
+        "the 'regex' config '(f)\\1' is not a valid Go (RE2) regular expression: invalid escape "
+        "sequence: \\1: faas-cli's --regex has no backreferences or lookarounds; fix it or use 'filter'"
+    )
+
+
+def test_a_catastrophic_regex_runs_in_linear_time(tmp_path: Path) -> None:
+    name = "a" * 40 + "-a"
+    path = write(tmp_path, f"provider:\n  name: openfaas\nfunctions:\n  {name}:\n    image: a\n")
+    assert list(load_stack(path, env={}, regex="(a+)+$").functions) == [name]
+
+
+@pytest.mark.parametrize(
+    ("image", "deployed"),
+    [("a", "a:latest"), ("ghcr.io/o/a:1", "ghcr.io/o/a:1"), ("localhost:5000/a", "localhost:5000/a:latest"),
+     ("a@sha256:" + "0" * 64, "a@sha256:" + "0" * 64)],
+)  # fmt: skip
+def test_an_image_without_a_tag_is_deployed_as_latest_as_faas_cli_does(image: str, deployed: str) -> None:
+    assert image_reference(image) == deployed
+
+
+def test_a_stack_file_outside_the_project_is_refused_without_reading_it(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    outside = write(tmp_path, "secret: do-not-print-this\n", "outside.yaml")
+    with pytest.raises(StackFileError) as caught:
+        load_stack(outside, env={}, project=project)
+    assert caught.value.message == (
+        f"the 'stackFile' config points outside the project folder {project}: put the stack file in "
+        "the project and set a path relative to it with `pulumi config set stackFile <path>`"
+    )
