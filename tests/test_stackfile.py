@@ -318,7 +318,8 @@ def test_two_merge_keys_in_one_mapping_are_a_duplicate_key(tmp_path: Path) -> No
         stack_with(tmp_path, "image: a\nlabels:\n  <<: {a: '1'}\n  <<: {b: '2'}")
     assert (caught.value.line, caught.value.message) == (
         8,
-        "mapping key \"<<\" already defined at line 7 (function 'fn': 'labels'): remove or rename one of them",
+        "mapping key \"<<\" already defined at line 7 (function 'fn': 'labels'): "
+        "remove or rename one of them",
     )
 
 
