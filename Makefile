@@ -33,7 +33,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-unit: venv
+unit: venv faas-cli
 	$(VENV)/bin/pytest -m "not engine"
 
 test: venv toolchain faas-cli swarm kube sample lint

@@ -30,7 +30,6 @@ BAD_SUBSTITUTION = "bad substitution"
 MISSING_BRACE = "missing closing brace"
 NO_NAME = "unable to parse variable name"
 BAD_PARAMETER = "unable to parse substitution within function"
-BAD_DEFAULT = "unable to parse default function"
 
 
 class SubstitutionError(ValueError):
@@ -71,7 +70,6 @@ class _Parser:
         fragment = self.s[start : line_end if line_end >= 0 else self.n]
         if len(fragment) > 40:
             fragment = fragment[:40] + "..."
-        name = ""
         i = start + 2
         while i < self.n and _is_name_char(self.s[i]):
             i += 1
@@ -85,7 +83,7 @@ class _Parser:
         return SubstitutionError(f"faas-cli cannot substitute {fragment!r} ({reason}){hint}", start)
 
     def top(self) -> str:
-        s, n, out, i = self.s, self.n, [], 0
+        s, out, i = self.s, [], 0
         while True:
             m = _SPECIAL.search(s, i)
             if m is None:
@@ -97,14 +95,12 @@ class _Parser:
             if c == "$" and nxt == "{":
                 value, i = self.expression(j)
                 out.append(value)
-            elif (c == "$" and nxt == "$") or (c == "\\" and nxt in ("\\", "/") and nxt):
+            elif (c == "$" and nxt == "$") or (c == "\\" and nxt in ("\\", "/")):
                 out.append(nxt)
                 i = j + 2
             else:
                 out.append(c)
                 i = j + 1
-            if i > n:
-                i = n
 
     # -- expressions: each returns (value, index after the closing brace) ----------------------
 
@@ -223,8 +219,7 @@ class _Parser:
             if c == "$" and self.at(i + 1) == "{":
                 break
             if escapes and (
-                (c == "$" and self.at(i + 1) == "$")
-                or (c == "\\" and self.at(i + 1) in ("\\", "/") and self.at(i + 1))
+                (c == "$" and self.at(i + 1) == "$") or (c == "\\" and self.at(i + 1) in ("\\", "/"))
             ):
                 out.append(self.s[i + 1])
                 i += 2
@@ -250,7 +245,6 @@ _HINTS = {
     BAD_PARAMETER: ": give the missing part, e.g. '${NAME:0:8}', '${NAME#prefix}', '${NAME/old/new}'",
     BAD_SUBSTITUTION: ": check the form against the bash-like forms faas-cli supports, e.g. "
     "'${NAME:-default}', '${#NAME}', '${NAME/old/new}'",
-    BAD_DEFAULT: ": write '${NAME:-default}'",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -400,4 +401,16 @@ def test_a_stack_file_outside_the_project_is_refused_without_reading_it(tmp_path
     assert caught.value.message == (
         f"the 'stackFile' config points outside the project folder {project}: put the stack file in "
         "the project and set a path relative to it with `pulumi config set stackFile <path>`"
+    )
+
+
+def test_without_google_re2_a_regex_says_how_to_install_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "re2", None)  # `import re2` raises ImportError
+    with pytest.raises(StackFileError) as caught:
+        load_stack(write(tmp_path, stack_text("image: a")), env={}, regex="f")
+    assert caught.value.message == (
+        "the 'regex' config needs the google-re2 package (Go's regular expressions, as faas-cli "
+        "uses): install it with `pip install -r requirements.txt`"
     )
