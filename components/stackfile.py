@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from components.envsubst import SubstitutionError, substitute
-from components.yamltree import ComposeError, Node, Scalar, Sequence, compose, is_null
+from components.yamltree import NO_LIBYAML, ComposeError, Node, Scalar, Sequence, compose, is_null
 from components.yamltree import Mapping as MappingNode
 
 SUPPORTED_VERSIONS = ("1.0",)
@@ -383,6 +383,8 @@ class _Reader:
         try:
             return compose(text)
         except ComposeError as exc:
+            if exc.problem == NO_LIBYAML:
+                raise StackFileError(self.path, NO_LIBYAML) from None
             problem, line = exc.problem, exc.line
             hint = ""
             rows = text.splitlines()

@@ -24,11 +24,10 @@ from yaml.events import (
 
 MAX_DEPTH = 200
 
-if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - the PyPI wheels carry it
-    raise ImportError(
-        "PyYAML was installed without libyaml, which reading stack files as faas-cli does needs: "
-        "reinstall it from a wheel with `pip install --force-reinstall -r requirements.txt`"
-    )
+NO_LIBYAML = (
+    "PyYAML was installed without libyaml, which reading stack files as faas-cli does needs: "
+    "reinstall it from a wheel with `pip install --force-reinstall -r requirements.txt`"
+)
 
 
 @dataclass(slots=True, eq=False)
@@ -86,6 +85,8 @@ def is_null(node: Node) -> bool:
 
 def compose(text: str) -> Node | None:
     """The first document of `text` as a node tree, or None when it holds no document."""
+    if not getattr(yaml, "__with_libyaml__", False):  # the PyPI wheels carry it
+        raise ComposeError(NO_LIBYAML, None)
     anchors: dict[str, Node] = {}
     stack: list[Mapping | Sequence] = []
     root: Node | None = None

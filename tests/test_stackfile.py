@@ -414,3 +414,15 @@ def test_without_google_re2_a_regex_says_how_to_install_it(
         "the 'regex' config needs the google-re2 package (Go's regular expressions, as faas-cli "
         "uses): install it with `pip install -r requirements.txt`"
     )
+
+
+def test_without_libyaml_the_error_says_how_to_reinstall_pyyaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("yaml.__with_libyaml__", False)
+    with pytest.raises(StackFileError) as caught:
+        load_stack(write(tmp_path, stack_text("image: a")), env={})
+    assert caught.value.message == (
+        "PyYAML was installed without libyaml, which reading stack files as faas-cli does needs: "
+        "reinstall it from a wheel with `pip install --force-reinstall -r requirements.txt`"
+    )
