@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.server
 import json
 import os
+import re
 import subprocess
 import threading
 from collections.abc import Iterator, Mapping
@@ -24,11 +25,22 @@ ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 30
 
 
+def pinned_commit() -> str:
+    """FAAS_CLI_COMMIT from `toolchain/versions.env`."""
+    text = (ROOT / "toolchain/versions.env").read_text(encoding="utf-8")
+    match = re.search(r"^FAAS_CLI_COMMIT=([0-9a-f]{40})$", text, re.M)
+    assert match, "FAAS_CLI_COMMIT is missing from toolchain/versions.env"
+    return match.group(1)
+
+
 def binary() -> Path | None:
-    """The faas-cli that `scripts/faas-cli.sh` builds, if it is there."""
+    """The faas-cli that `scripts/faas-cli.sh` builds, if it is there and is the pinned commit."""
     cache = Path(os.environ.get("OPENFAAS_STACK_CACHE") or Path.home() / ".cache/openfaas-stack")
     path = cache / "bin/faas-cli"
-    return path if os.access(path, os.X_OK) else None
+    if not os.access(path, os.X_OK):
+        return None
+    version = _run([str(path), "version"], cache, {"HOME": str(cache), "PATH": "/usr/bin:/bin"})
+    return path if f"commit:  {pinned_commit()}" in version.stdout else None
 
 
 @dataclass

@@ -121,7 +121,7 @@ ALL = list(load_cases())
 def faas_cli_binary() -> Path:
     path = faas_cli.binary()
     if path is None:
-        pytest.fail("faas-cli is not built: run `make faas-cli` (scripts/faas-cli.sh)")
+        pytest.fail("faas-cli is not built at the pinned commit: run `make faas-cli` (scripts/faas-cli.sh)")
     return path
 
 
@@ -227,3 +227,19 @@ def test_every_listed_difference_is_a_row_of_the_readme_table() -> None:
     rows = [line for line in section.splitlines() if line.startswith("|")]
     named = set(re.findall(r"`([^`]+)`", "\n".join(row.split("|")[1] for row in rows)))
     assert sorted(set(EXPECTED) - named) == []
+
+
+def test_a_verdict_that_differs_is_a_difference() -> None:
+    assert differences(Result(False, {}, "Error: bad substitution"), Result(True, {"f": {}}, "")) == [
+        "faas-cli rejects, we accept (Error: bad substitution)"
+    ]
+
+
+def test_a_field_that_differs_is_a_difference_named_for_the_function_and_field() -> None:
+    theirs = Result(True, {"f": {"image": "a:latest", "namespace": "x"}})
+    mine = Result(True, {"f": {"image": "a", "namespace": "y"}})
+    assert differences(theirs, mine) == ["f.namespace: faas-cli 'x', we 'y'"]
+
+
+def test_two_rejections_agree_whatever_their_messages() -> None:
+    assert differences(Result(False, {}, "one"), Result(False, {}, "two")) == []

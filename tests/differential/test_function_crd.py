@@ -67,7 +67,7 @@ REFUSED = {
 def faas_cli_binary() -> Path:
     path = faas_cli.binary()
     if path is None:
-        pytest.fail("faas-cli is not built: run `make faas-cli` (scripts/faas-cli.sh)")
+        pytest.fail("faas-cli is not built at the pinned commit: run `make faas-cli` (scripts/faas-cli.sh)")
     return path
 
 

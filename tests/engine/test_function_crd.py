@@ -43,7 +43,7 @@ def require_crd_and_faas_cli() -> Path:
         ) from None
     binary = faas_cli.binary()
     if binary is None:
-        raise RuntimeError("faas-cli is not built: run `make faas-cli`")
+        raise RuntimeError("faas-cli is not built at the pinned commit: run `make faas-cli`")
     return binary
 
 
