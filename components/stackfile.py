@@ -31,12 +31,18 @@ from components.yamltree import Mapping as MappingNode
 SUPPORTED_VERSIONS = ("1.0",)
 DEFAULT_STACK_FILES = ("stack.yaml", "stack.yml")
 # yaml.v3 into a Go bool: YAML 1.2 booleans when plain, and YAML 1.1 words in any style.
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 _PLAIN_TRUE = {"true", "True", "TRUE"}
 _PLAIN_FALSE = {"false", "False", "FALSE"}
 _TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
 _FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
-_BINARY = "tag:yaml.org,2002:binary"
-_BOOL = "tag:yaml.org,2002:bool"
+_TAG = "tag:yaml.org,2002:"
+_BINARY = _TAG + "binary"
+_BOOL = _TAG + "bool"
+_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
 _MERGE_TAGS = ("", "!", "tag:yaml.org,2002:merge")
 STACK_FILE_LIMIT = 8 * 1024 * 1024
 ENVIRONMENT_FILE_LIMIT = 1024 * 1024
@@ -632,8 +638,24 @@ class _Reader:
             self.fill(source, what, result, active)
         active.pop()
 
+    def check_tag(self, node: Scalar, what: str) -> None:
+        """An explicit !!null, !!bool, !!int or !!float must fit its value, as yaml.v3 requires."""
+        kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else ""
+        value = node.value.replace("_", "") if kind in ("int", "float") else node.value
+        fits = {
+            "null": lambda: node.value in _NULLS,
+            "bool": lambda: node.value in _PLAIN_TRUE | _PLAIN_FALSE,
+            "int": lambda: _INT.fullmatch(value) is not None,
+            "float": lambda: _INT.fullmatch(value) is not None or _FLOAT.fullmatch(value) is not None,
+        }.get(kind)
+        if fits is not None and not fits():
+            shown = f" `{node.value}`" if self.quote else ""
+            raise self.error(node, f"{what}: cannot decode{shown} as a !!{kind}: remove the tag")
+
     def scalar(self, node: Node, what: str) -> str:
         if isinstance(node, Scalar):
+            if node.tag:
+                self.check_tag(node, what)
             if is_null(node):
                 return ""
             if node.tag == _BINARY:
@@ -646,6 +668,8 @@ class _Reader:
         raise self.error(node, f"{what} must be a single value, not {self.kind(node)}: {fix}")
 
     def boolean(self, node: Node, what: str) -> bool:
+        if isinstance(node, Scalar) and node.tag:
+            self.check_tag(node, what)
         if isinstance(node, Scalar) and is_null(node):
             return False
         text = self.scalar(node, what)
