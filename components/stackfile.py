@@ -605,6 +605,8 @@ class _Reader:
             if not isinstance(key_node, Scalar):
                 raise self.error(key_node, f"{what} has a key that is not a plain string")
             key = key_node.value
+            if key_node.tag and key_node.tag not in _MERGE_TAGS:
+                self.scalar(key_node, f"{what}: a key")  # a tagged key decodes as a value would
             if key in seen:  # yaml.v3 compares the raw text, quoted or not
                 raise self.error(
                     key_node,
@@ -660,7 +662,8 @@ class _Reader:
                 return ""
             if node.tag == _BINARY:
                 try:
-                    return base64.b64decode("".join(node.value.split()), validate=True).decode("utf-8")
+                    text = node.value.replace("\r", "").replace("\n", "")  # all Go's base64 skips
+                    return base64.b64decode(text, validate=True).decode("utf-8")
                 except (binascii.Error, ValueError):  # not base64, or not UTF-8 text
                     raise self.error(node, f"{what}: !!binary value contains invalid base64 data") from None
             return node.value

@@ -90,12 +90,20 @@ def compose(text: str) -> Node | None:
     anchors: dict[str, Node] = {}
     stack: list[Mapping | Sequence] = []
     root: Node | None = None
+    flows: list[bool] = []  # whether each open collection is in flow style ([...], {...})
+    flow = 0  # how many of them are
     event: Any  # PyYAML's event classes carry their fields untyped
     try:
         for event in yaml.parse(text, Loader=yaml.CBaseLoader):
             kind = type(event)
             node: Node
             if kind is ScalarEvent:
+                if flow and not event.style and "?" in event.value:
+                    raise ComposeError(
+                        "a '?' in an unquoted value inside '[...]' or '{...}', which yaml.v3 (faas-cli) "
+                        "cannot read: put the value in quotes",
+                        event.start_mark.line + 1,
+                    )
                 tag = event.tag or ""
                 node = Scalar(
                     event.value, "" if tag == "!" else tag, not event.style, event.start_mark.line + 1
@@ -124,9 +132,12 @@ def compose(text: str) -> Node | None:
                 else:
                     root = container
                 stack.append(container)
+                flows.append(bool(event.flow_style))
+                flow += flows[-1]
                 continue
             elif kind is MappingEndEvent or kind is SequenceEndEvent:
                 stack.pop()
+                flow -= flows.pop()
                 continue
             elif kind is AliasEvent:
                 target = anchors.get(event.anchor)

@@ -64,6 +64,7 @@ EXPECTED: dict[str, str] = {
     "yaml-nested-too-deep": "YAML nested 300 deep: faas-cli stops at 10,000, we at 200",
     "yaml-merge-chain-too-deep": "a chain of 60 '<<' merges: faas-cli follows it, we stop at 50",
     "yaml-flow-colon-before-brace": "{A:}: yaml.v3 reads A as null, libyaml refuses the ':' without a space",
+    "yaml-tag-with-bracket": "a tag holding ']': yaml.v3 reads it, libyaml refuses it",
 }  # fmt: skip
 
 
