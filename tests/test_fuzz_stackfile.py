@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from components.envsubst import SubstitutionError, substitute
 from components.stackfile import StackFileError, parse_stack
 
 KEYS = st.sampled_from(
@@ -52,3 +53,23 @@ def test_damaged_documents_raise_only_stack_file_errors(
 ) -> None:
     text = yaml.safe_dump({"provider": {"name": "openfaas"}, "functions": {"fn": document}})
     load(text[:cut] + junk + text[cut:], tmp_path_factory.mktemp("fuzz"))
+
+
+SUBSTITUTION_TEXT = st.lists(
+    st.sampled_from(["${", "}", "A", "B", ":", "-", "=", "?", "+", "#", "%", "/", "^", ",", "*", "[", "]",
+                     "$", "\\", "1", " ", "é", "\n", "{"]),
+    max_size=40,
+).map("".join)  # fmt: skip
+
+
+@FUZZ
+@given(text=SUBSTITUTION_TEXT)
+def test_substitution_raises_only_substitution_errors(text: str) -> None:
+    with contextlib.suppress(SubstitutionError):
+        substitute(text, {"A": "abc/é", "B": ""})
+
+
+@FUZZ
+@given(text=st.text(alphabet=st.characters(blacklist_characters="$\\"), max_size=60))
+def test_text_without_dollar_or_backslash_is_left_as_it_is(text: str) -> None:
+    assert substitute(text, {"A": "x"}) == text
