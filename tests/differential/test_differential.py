@@ -88,12 +88,7 @@ class Case:
         for name, text in self.files.items():
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            if text == "!fifo":
-                import os
-
-                os.mkfifo(target)
-            else:
-                target.write_bytes(text.encode("utf-8"))
+            target.write_bytes(text.encode("utf-8"))
         (folder / "stack.yml").write_bytes(self.stack.encode("utf-8"))
         return "stack.yml"
 
