@@ -29,7 +29,11 @@ def _tar(entries: list[tuple[str, bytes, int]]) -> bytes:
 
 
 def _descriptor(media_type: str, data: bytes) -> dict[str, object]:
-    return {"mediaType": media_type, "digest": f"sha256:{hashlib.sha256(data).hexdigest()}", "size": len(data)}
+    return {
+        "mediaType": media_type,
+        "digest": f"sha256:{hashlib.sha256(data).hexdigest()}",
+        "size": len(data),
+    }
 
 
 def main(binary: Path, image: str, output: Path) -> None:
@@ -58,7 +62,10 @@ def main(binary: Path, image: str, output: Path) -> None:
         "manifests": [
             {
                 **_descriptor("application/vnd.oci.image.manifest.v1+json", manifest),
-                "annotations": {"io.containerd.image.name": image, "org.opencontainers.image.ref.name": image},
+                "annotations": {
+                    "io.containerd.image.name": image,
+                    "org.opencontainers.image.ref.name": image,
+                },
             }
         ],
     }
