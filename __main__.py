@@ -13,7 +13,7 @@ from components.cluster import ClusterUnreachable, api_server, require_reachable
 from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
-from components.settings import ConfigError, read_settings
+from components.settings import ConfigError, check_route, read_settings
 from components.stackfile import StackFileError, load_stack, select_functions
 from components.swarm import SwarmOptions
 
@@ -30,8 +30,13 @@ try:
         empty_secrets=settings.empty_secrets,
     )
     gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
-    checks = parse_checks(settings.checks, functions=plan.functions, gateway=gateway)
     kube_config = pulumi.Config("kubernetes")
+    check_cluster = check_route(
+        settings, kube_config.get("kubeconfig"), kube_config.get("context"), os.environ
+    )
+    checks = parse_checks(
+        settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
+    )
     if settings.target == "kubernetes":
         # The provider would preview an unreachable cluster as empty; say so before a review.
         cluster = api_server(kube_config.get("kubeconfig"), kube_config.get("context"), os.environ)

@@ -32,6 +32,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
+from components.service_proxy import ClusterAccess, proxy_url
+
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_METHOD = "POST"
 DEFAULT_TIMEOUT_SECONDS = 120.0
@@ -69,6 +71,13 @@ class CheckSpec:
     refused_probe: bool = False
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     enabled: bool = True
+    kubeconfig: str = ""
+    kube_context: str = ""
+
+    @property
+    def cluster(self) -> ClusterAccess:
+        """The kubeconfig and context that reach a `kubernetes-api://` URL."""
+        return ClusterAccess(self.kubeconfig, self.kube_context)
 
     @property
     def secret_names(self) -> tuple[str, ...]:
@@ -103,8 +112,14 @@ def default_url(gateway: str, function: str, namespace: str = "") -> str:
     return f"{gateway.rstrip('/')}/function/{function}{suffix}"
 
 
-def parse_checks(raw: object, *, functions: Mapping[str, object], gateway: str) -> dict[str, CheckSpec]:
+def parse_checks(
+    raw: object, *, functions: Mapping[str, object], gateway: str, api_server: ClusterAccess | None = None
+) -> dict[str, CheckSpec]:
     """One `CheckSpec` per function in `functions` (sorted by name) from the `checks` config.
+
+    With `api_server`, a check without `url` calls the function's own Service through the
+    Kubernetes API server's service proxy (`path` is then a path on the function), with that
+    kubeconfig and context; otherwise it calls the gateway.
 
     `raw` is the config object (None when unset). Each function object exposes `secrets` (the
     secrets it mounts: OpenFaaS names, or objects with a `.name` such as `plan.SecretPlan`) and
@@ -132,11 +147,17 @@ def parse_checks(raw: object, *, functions: Mapping[str, object], gateway: str) 
             raise CheckConfigError(
                 f"checks.{name} must be an object (e.g. {{enabled: false}}), got {_show(entry)}"
             )
-        specs[name] = _parse_entry(name, entry, functions[name], gateway)
+        specs[name] = _parse_entry(name, entry, functions[name], gateway, api_server)
     return specs
 
 
-def _parse_entry(name: str, entry: Mapping[object, object], function: object, gateway: str) -> CheckSpec:
+def _parse_entry(
+    name: str,
+    entry: Mapping[object, object],
+    function: object,
+    gateway: str,
+    api_server: ClusterAccess | None,
+) -> CheckSpec:
     where = f"checks.{name}"
     for key in entry:
         if key not in KEYS:
@@ -146,7 +167,8 @@ def _parse_entry(name: str, entry: Mapping[object, object], function: object, ga
     method = _string(entry, "method", where, DEFAULT_METHOD).upper()
     if method not in METHODS:
         raise CheckConfigError(f"{where}.method: {method!r} is not one of {', '.join(METHODS)}")
-    url = _url(name, entry, where, gateway, _attr(function, "namespace", ""))
+    namespace = _attr(function, "namespace", "")
+    url = _url(name, entry, where, gateway, namespace, api_server is not None)
     body = _string(entry, "body", where, "")
     headers, secret_headers = _headers(name, entry.get("headers"), where, function)
     expect_status = _status(entry.get("expectStatus"), where)
@@ -187,10 +209,14 @@ def _parse_entry(name: str, entry: Mapping[object, object], function: object, ga
         refused_probe=refused,
         timeout_seconds=_timeout(entry.get("timeoutSeconds"), where),
         enabled=_bool(entry, "enabled", where, True),
+        kubeconfig=api_server.kubeconfig if api_server and url.startswith("kubernetes-api:") else "",
+        kube_context=api_server.context if api_server and url.startswith("kubernetes-api:") else "",
     )
 
 
-def _url(name: str, entry: Mapping[object, object], where: str, gateway: str, namespace: object) -> str:
+def _url(
+    name: str, entry: Mapping[object, object], where: str, gateway: str, namespace: object, via_api: bool
+) -> str:
     path = _optional_string(entry, "path", where)
     url = _optional_string(entry, "url", where)
     if path is not None and url is not None:
@@ -202,6 +228,10 @@ def _url(name: str, entry: Mapping[object, object], where: str, gateway: str, na
                 f"the gateway ({gateway})"
             )
         return url
+    if via_api:
+        return proxy_url(
+            namespace if isinstance(namespace, str) and namespace else "default", name, 8080, path or "/"
+        )
     if path is not None:
         return f"{gateway.rstrip('/')}/{path.lstrip('/')}"
     return default_url(gateway, name, namespace if isinstance(namespace, str) else "")
@@ -385,6 +415,7 @@ def trigger_digest(parts: Iterable[str]) -> str:
 SPEC_PROPS = (
     "function", "url", "method", "body", "headers", "secret_headers", "expect_status",
     "expect_body", "expect_body_regex", "refused_probe", "timeout_seconds", "enabled",
+    "kubeconfig", "kube_context",
 )  # fmt: skip
 
 
@@ -403,6 +434,8 @@ def spec_to_props(spec: CheckSpec) -> dict[str, object]:
         "refused_probe": spec.refused_probe,
         "timeout_seconds": spec.timeout_seconds,
         "enabled": spec.enabled,
+        "kubeconfig": spec.kubeconfig,
+        "kube_context": spec.kube_context,
     }
 
 
@@ -426,6 +459,8 @@ def spec_from_props(props: Mapping[str, object]) -> CheckSpec:
         refused_probe=bool(props.get("refused_probe", False)),
         timeout_seconds=float(timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_SECONDS,
         enabled=bool(props.get("enabled", True)),
+        kubeconfig=str(props.get("kubeconfig") or ""),
+        kube_context=str(props.get("kube_context") or ""),
     )
 
 

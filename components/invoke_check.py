@@ -30,6 +30,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from components import service_proxy
 from components.checks import (
     SPEC_PROPS,
     CheckSpec,
@@ -113,12 +114,31 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def send(method: str, url: str, body: str, headers: Mapping[str, str], timeout: float) -> Answer:
-    """Send one request with urllib; HTTP errors are answers, network errors are `error`."""
+def send(
+    method: str,
+    url: str,
+    body: str,
+    headers: Mapping[str, str],
+    timeout: float,
+    cluster: service_proxy.ClusterAccess | None = None,
+) -> Answer:
+    """Send one request; HTTP errors are answers, network errors are `error`.
+
+    A `kubernetes-api://` URL goes through the API server's service proxy with `cluster`'s
+    kubeconfig; any other with urllib.
+    """
     data = body.encode("utf-8") if body or method in ("POST", "PUT", "PATCH") else None
     all_headers = dict(headers)
     if data is not None and not any(h.lower() == "content-type" for h in all_headers):
         all_headers["Content-Type"] = "text/plain"  # faas-cli invoke's default
+    if service_proxy.is_proxy_url(url):
+        try:
+            proxied = service_proxy.send(
+                cluster or service_proxy.ClusterAccess(), method, url, data or b"", all_headers, timeout
+            )
+        except service_proxy.ProxyError as exc:
+            return Answer(None, "", str(exc))
+        return Answer(proxied.status, _decode(proxied.body))
     request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
     opener = urllib.request.build_opener(_NoRedirect)
     try:
@@ -195,7 +215,7 @@ def run_check(
     while True:
         attempt += 1
         remaining = deadline - clock()
-        answer = send(spec.method, spec.url, spec.body, headers, _attempt_timeout(remaining))
+        answer = send(spec.method, spec.url, spec.body, headers, _attempt_timeout(remaining), spec.cluster)
         if answer.status is not None and answer_matches(spec, answer.status, answer.body):
             break
         wait = min(_backoff(attempt), deadline - clock())
@@ -215,7 +235,9 @@ def run_check(
     summary = f"HTTP {answer.status} after {_plural(attempt, 'attempt')}"
     if spec.refused_probe:
         without = {h: v for h, v in spec.headers.items() if h not in spec.secret_headers}
-        refused = send(spec.method, spec.url, spec.body, without, _attempt_timeout(deadline - clock()))
+        refused = send(
+            spec.method, spec.url, spec.body, without, _attempt_timeout(deadline - clock()), spec.cluster
+        )
         dropped = ", ".join(sorted(spec.secret_headers))
         if refused.status is not None and answer_matches(spec, refused.status, refused.body):
             raise CheckFailed(

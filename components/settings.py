@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 
 from components.plan import TARGETS
+from components.service_proxy import ClusterAccess
 from components.stackfile import default_stack_path
 
 WORKLOADS = ("deployment", "function-crd")
@@ -137,6 +138,30 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         }
     )
     return settings, values
+
+
+def check_route(
+    settings: Settings, kubeconfig: str | None, context: str | None, env: Mapping[str, str]
+) -> ClusterAccess | None:
+    """The cluster the checks go through (the API server's service proxy), or None for the gateway.
+
+    `auto`: on Kubernetes the API server, unless the `gateway` config or `$OPENFAAS_URL` names a
+    gateway (a stack file's `provider.gateway` is mostly faas-cli's port-forward default).
+    """
+    via = settings.check_via
+    if via == "auto":
+        named = settings.gateway or env.get("OPENFAAS_URL")
+        via = "kubernetes-api" if settings.target == "kubernetes" and not named else "gateway"
+    if via != "kubernetes-api":
+        return None
+    if kubeconfig and kubeconfig.lstrip().startswith(("apiVersion", "{", "clusters", "kind")):
+        raise ConfigError(
+            "the invoke checks go through the Kubernetes API server, which needs "
+            "'kubernetes:kubeconfig' to be a file path, not the kubeconfig's content (its "
+            "credentials would be stored in the check's state): set it to a path, or set "
+            "`pulumi config set checkVia gateway` and a `gateway`"
+        )
+    return ClusterAccess(kubeconfig or "", context or "")
 
 
 def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:

@@ -93,10 +93,17 @@ def test_up_creates_the_service_on_port_8080(deployed: tuple[EngineProject, str]
 def test_the_invoke_check_passed_through_the_api_server(deployed: tuple[EngineProject, str]) -> None:
     project, namespace = deployed
     log = "\n".join(project.outputs)
-    assert (
-        f"protectedapi: check passed: POST kubernetes-api:///api/v1/namespaces/{namespace}/services/"
-        "protectedapi:8080/proxy/ answered HTTP 200" in log
-    ), log
+    assert "protectedapi: HTTP 200 after" in log, log
+    assert "protectedapi: without X-Api-Key: HTTP 200 with body 'Access denied!', refused as expected" in log
+    [check] = [
+        r
+        for r in json.loads(project.exported_state())["deployment"]["resources"]
+        if "InvokeCheck" in r["type"]
+    ]
+    assert check["outputs"]["url"] == (
+        f"kubernetes-api:///api/v1/namespaces/{namespace}/services/protectedapi:8080/proxy/"
+    )
+    assert check["outputs"]["status"] == 200
 
 
 def test_the_function_unlocks_with_the_secret_and_refuses_without_it(
@@ -139,7 +146,7 @@ def test_rotating_the_secret_rolls_pods_that_take_the_new_value_and_refuse_the_o
     # `up` waited for the roll: the pods that answer now are the new ones
     assert call_function(namespace, "protectedapi", {"X-Api-Key": ROTATED}) == (200, UNLOCKED + "\n")
     assert call_function(namespace, "protectedapi", {"X-Api-Key": DEMO_SECRET}) == (200, DENIED + "\n")
-    assert "protectedapi: check passed" in result.stdout + result.stderr
+    assert "protectedapi: HTTP 200 after" in result.stdout + result.stderr
 
 
 def test_no_secret_value_is_in_state_config_or_output(deployed: tuple[EngineProject, str]) -> None:
@@ -207,7 +214,7 @@ def test_a_function_that_never_gets_ready_fails_up_with_its_reason_then_recovers
         assert "Traceback" not in message
         write_stack(project, SAMPLE_IMAGE, {})
         result = project.up()
-        assert "protectedapi: check passed" in result.stdout + result.stderr
+        assert "protectedapi: HTTP 200 after" in result.stdout + result.stderr
         assert set(project.preview().change_summary) == {"same"}
         assert call_function(namespace, "protectedapi", {"X-Api-Key": DEMO_SECRET})[1] == UNLOCKED + "\n"
         project.outputs.append(message)
