@@ -173,24 +173,69 @@ build_pause() {
 }
 
 # ================================================================ node
-guard_present() { iptables -w -C OUTPUT -j "$GUARD" 2>/dev/null && iptables -w -C FORWARD -j "$GUARD" 2>/dev/null; }
+guard_present() {
+  iptables -w -C OUTPUT -j "$GUARD" 2>/dev/null && iptables -w -C FORWARD -j "$GUARD" 2>/dev/null &&
+    iptables -w -t mangle -C POSTROUTING -j "$GUARD" 2>/dev/null
+}
 
-# Before anything can send to the pod or service ranges: reject every packet for or from them
-# that would leave by any interface but our bridge (and loopback). There is no route for the
-# service range, so until kube-proxy has DNATed a ClusterIP packet it would take the default
-# route; and filter OUTPUT still sees that pre-DNAT interface for the packets kube-proxy did
-# rewrite (the kernel reroutes them to the bridge afterwards), hence `! --ctstate DNAT`.
+# Before anything can send to the pod or service ranges: nothing for or from them may leave by
+# any interface but our bridge (and loopback). There is no route for the service range, so until
+# kube-proxy has DNATed a ClusterIP packet it would take the default route.
+#  - mangle POSTROUTING (the authority): sees the final interface and the post-DNAT address, and
+#    nobody else inserts there, so DROP whatever would still leave.
+#  - filter OUTPUT/FORWARD: REJECT the same early, so a caller fails fast instead of timing out.
+#    Filter OUTPUT still sees the pre-DNAT interface of packets kube-proxy rewrote (the kernel
+#    reroutes them to the bridge afterwards), hence `! --ctstate DNAT`.
 guard_install() {
+  local chain
+  iptables -w -t mangle -N "$GUARD" 2>/dev/null || iptables -w -t mangle -F "$GUARD"
+  iptables -w -t mangle -A "$GUARD" -o lo -j RETURN
+  iptables -w -t mangle -A "$GUARD" -o "$BRIDGE" -j RETURN
+  for chain in "-d $SERVICE_CIDR" "-d $POD_CIDR" "-s $POD_CIDR"; do
+    # shellcheck disable=SC2086  # two words: the option and the range
+    iptables -w -t mangle -A "$GUARD" $chain -j DROP
+  done
+  iptables -w -t mangle -C POSTROUTING -j "$GUARD" 2>/dev/null || iptables -w -t mangle -I POSTROUTING 1 -j "$GUARD"
   iptables -w -N "$GUARD" 2>/dev/null || iptables -w -F "$GUARD"
   iptables -w -A "$GUARD" -o lo -j RETURN
   iptables -w -A "$GUARD" ! -o "$BRIDGE" -d "$SERVICE_CIDR" -m conntrack ! --ctstate DNAT -j REJECT
   iptables -w -A "$GUARD" ! -o "$BRIDGE" -d "$POD_CIDR" -m conntrack ! --ctstate DNAT -j REJECT
   iptables -w -A "$GUARD" ! -o "$BRIDGE" -s "$POD_CIDR" -j REJECT
-  local chain
   for chain in OUTPUT FORWARD; do
     iptables -w -C "$chain" -j "$GUARD" 2>/dev/null || iptables -w -I "$chain" 1 -j "$GUARD"
   done
   log "guard $GUARD: nothing for or from $POD_CIDR / $SERVICE_CIDR leaves but through $BRIDGE"
+}
+
+# kube-proxy and dockerd put their jumps first; ours goes back in front of them.
+guard_first() {
+  local chain
+  for chain in OUTPUT FORWARD; do
+    while iptables -w -D "$chain" -j "$GUARD" 2>/dev/null; do :; done
+    iptables -w -I "$chain" 1 -j "$GUARD"
+  done
+}
+
+# The KUBE-* chains kubelet and kube-proxy leave after `kube-proxy --cleanup` (canaries,
+# KUBE-FIREWALL, KUBE-MARK-MASQ), in IPv4 and IPv6: the jumps to them first, then the chains.
+kube_chains_remove() {
+  local cmd table rule chain
+  for cmd in iptables ip6tables; do
+    command -v "$cmd" >/dev/null || continue
+    for table in filter nat mangle; do
+      "$cmd-save" -t "$table" 2>/dev/null | grep -E '^-A [A-Z]+ .*-j KUBE-' | grep -vE '^-A KUBE-' |
+        while read -r rule; do
+          # shellcheck disable=SC2086  # the saved rule, word for word
+          eval "$cmd -w -t $table -D ${rule#-A }" 2>/dev/null || true
+        done
+      for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p'); do
+        "$cmd" -w -t "$table" -F "$chain" 2>/dev/null || true
+      done
+      for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p'); do
+        "$cmd" -w -t "$table" -X "$chain" 2>/dev/null || true
+      done
+    done
+  done
 }
 
 guard_remove() {
@@ -198,11 +243,14 @@ guard_remove() {
   for chain in OUTPUT FORWARD; do
     while iptables -w -D "$chain" -j "$GUARD" 2>/dev/null; do :; done
   done
+  while iptables -w -t mangle -D POSTROUTING -j "$GUARD" 2>/dev/null; do :; done
   iptables -w -F "$GUARD" 2>/dev/null || true
   iptables -w -X "$GUARD" 2>/dev/null || true
+  iptables -w -t mangle -F "$GUARD" 2>/dev/null || true
+  iptables -w -t mangle -X "$GUARD" 2>/dev/null || true
 }
 
-fill() { # $1 = template text on stdin -> stdout, @KEY@ replaced from the named variables
+fill() { # a template on stdin -> stdout, each @KEY@ replaced by the variable of that name
   sed -e "s|@CTRD@|$CTRD|g" -e "s|@PAUSE_IMAGE@|$PAUSE_IMAGE|g" -e "s|@CNI_CONF@|$CNI_CONF|g" \
     -e "s|@CNI_STATE@|$CNI_STATE|g" -e "s|@POD_CIDR@|$POD_CIDR|g" -e "s|@BRIDGE@|$BRIDGE|g" \
     -e "s|@CA@|$CA|g" -e "s|@KUBECONFIG@|$NODE_KUBECONFIG|g" -e "s|@NODE_NAME@|$NODE_NAME|g" \
@@ -256,6 +304,7 @@ start_node() { # $1 = run dir
   done
   rc=0; wait_for 30 "$d/kube-proxy.pid" iptables -w -t nat -n -L KUBE-SERVICES >/dev/null 2>&1 || rc=$?
   [ "$rc" = 0 ] || { tail -n 20 "$d/kube-proxy.log" >&2; die "kube-proxy did not sync its rules"; }
+  guard_first
 }
 
 # Everything the node made, whether or not its processes still run.
@@ -279,6 +328,7 @@ stop_node() { # $1 = run dir
   fi
   stop_pid "$d/kube-proxy.pid"
   [ -x "$KBIN/kube-proxy" ] && "$KBIN/kube-proxy" --cleanup --v=0 >/dev/null 2>&1 || true
+  kube_chains_remove
   stop_pid "$d/kube-scheduler.pid"
   stop_pid "$d/containerd.pid"
   # shims of our containerd that outlived it
