@@ -11,6 +11,7 @@
 #   scripts/kube.sh status          exit 0 when up and ready, 1 otherwise
 #   scripts/kube.sh build           only build the binaries and the pause image
 #   scripts/kube.sh load-image IMG  copy Docker images into the node (`docker save` | `ctr import`)
+#   scripts/kube.sh leftovers       list what `down` should have removed; exit 1 if anything
 #
 # Binaries: $CACHE/kube/bin/{etcd,kube-apiserver,kube-controller-manager,kube-scheduler,kubelet,
 #           kube-proxy,kubectl,pause}, CACHE=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack};
@@ -375,7 +376,7 @@ cmd_load_image() {
 # ================================================================ run
 run_dir() { [ -L "$KDIR/current" ] && [ -d "$KDIR/current/" ] && readlink -f "$KDIR/current"; }
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+port_busy() { ss -Hltn "sport = :$1" 2>/dev/null | grep -c . >/dev/null; }
 
 api_ready() { # $1 = run dir
   local tok
@@ -571,6 +572,30 @@ cmd_down() {
   log "down"
 }
 
+# What `down` must have removed: prints each leftover, exit 1 if there is any.
+cmd_leftovers() {
+  # (grep -c, not -q: with pipefail an early exit of grep would fail the pipe)
+  local found=0 line
+  report() { log "leftover: $*"; found=1; }
+  for line in etcd kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy; do
+    pgrep -f "$KBIN/$line( |$)" >/dev/null && report "process $line"
+  done
+  pgrep -f "containerd --config $KDIR/" >/dev/null && report "process containerd"
+  pgrep -f "containerd-shim-runc-v2 .*-address $KDIR/" >/dev/null && report "containerd shims"
+  ip link show "$BRIDGE" >/dev/null 2>&1 && report "interface $BRIDGE"
+  for line in $(ip -o link show type veth 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+    [ "$(basename "$(readlink "/sys/class/net/$line/master" 2>/dev/null)")" = "$BRIDGE" ] && report "interface $line"
+  done
+  for line in $(ls /var/run/netns 2>/dev/null | grep '^cni-'); do report "network namespace $line"; done
+  findmnt -rn -o TARGET | grep -c "^$KDIR/" >/dev/null && report "mounts under $KDIR"
+  ls -d /sys/fs/cgroup/*/kubepods >/dev/null 2>&1 && report "kubepods cgroups"
+  iptables-save 2>/dev/null | grep -cE "KUBE-|$GUARD" >/dev/null && report "iptables rules (KUBE-*, $GUARD)"
+  ip6tables-save 2>/dev/null | grep -c "KUBE-" >/dev/null && report "ip6tables rules (KUBE-*)"
+  ls -d "$KDIR"/run.* >/dev/null 2>&1 && report "run folders in $KDIR"
+  [ "$found" = 0 ] && log "nothing left behind"
+  return "$found"
+}
+
 cmd_status() {
   local d
   if ! d=$(run_dir); then log "down"; return 1; fi
@@ -593,5 +618,6 @@ case "${1:-up}" in
   status) cmd_status ;;
   build) build_all ;;
   load-image) shift; cmd_load_image "$@" ;;
-  *) echo "usage: $0 [up|down|status|build|load-image IMAGE...]" >&2; exit 2 ;;
+  leftovers) cmd_leftovers ;;
+  *) echo "usage: $0 [up|down|status|build|load-image IMAGE...|leftovers]" >&2; exit 2 ;;
 esac
