@@ -191,8 +191,8 @@ def test_an_unknown_key_suggests_the_closest() -> None:
 def test_a_bad_regex_names_the_function_and_the_fix() -> None:
     assert error_of({"figlet": {"expectBodyRegex": "(unclosed"}}) == (
         "checks.figlet.expectBodyRegex: '(unclosed' is not a valid regular expression "
-        "(missing ), unterminated subpattern at position 0); fix it (Python `re` syntax) or use "
-        "expectBody for a plain substring"
+        "(missing ): (unclosed); fix it (RE2 syntax, as Go's regexp: no lookaround or "
+        "backreferences) or use expectBody for a plain substring"
     )
 
 
