@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.checks import CheckConfigError, parse_checks, resolve_gateway
-from components.cluster import ClusterUnreachable, api_server, require_reachable
+from components.cluster import ClusterUnreachable, KubeconfigError, api_server, require_reachable
+from components.exposure import SecretExposed, config_places, find_exposures, header_problems, stack_places
 from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
-from components.settings import ConfigError, read_settings
+from components.settings import ConfigError, read_settings, target_option_problems, target_secret_problems
 from components.stackfile import StackFileError, load_stack, select_functions
 from components.swarm import SwarmOptions
 
@@ -31,16 +33,43 @@ try:
     )
     gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
     checks = parse_checks(settings.checks, functions=plan.functions, gateway=gateway)
+    # Refuse before registering anything: options that do nothing, secret values in plain text.
+    option_errors, option_warnings = target_option_problems(settings, plan.functions)
+    deployed_secrets = {secret.name for secret in plan.secrets.values()}
+    secret_errors, secret_warnings = target_secret_problems(settings, deployed_secrets)
+    if option_errors or secret_errors:
+        raise PlanError("\n".join(option_errors + secret_errors))
+    secret_texts = secret_values.texts()
+    places = itertools.chain(config_places(settings.checks, settings.gateway), stack_places(stack_file))
+    exposed, exposure_warnings = find_exposures(places, secret_texts)
+    exposed += header_problems(checks, secret_texts)
+    if exposed:
+        raise SecretExposed("\n".join(exposed))
     kube_config = pulumi.Config("kubernetes")
     if settings.target == "kubernetes":
         # The provider would preview an unreachable cluster as empty; say so before a review.
         cluster = api_server(kube_config.get("kubeconfig"), kube_config.get("context"), os.environ)
         if cluster is not None:
             require_reachable(*cluster)
-except (ConfigError, StackFileError, PlanError, CheckConfigError, ClusterUnreachable) as error:
+except (
+    ConfigError,
+    StackFileError,
+    PlanError,
+    CheckConfigError,
+    ClusterUnreachable,
+    KubeconfigError,
+    SecretExposed,
+) as error:
     raise pulumi.RunError(str(error)) from None
 
-for warning in (*stack_file.warnings, *plan.warnings):
+for warning in (
+    *settings.warnings,
+    *stack_file.warnings,
+    *plan.warnings,
+    *option_warnings,
+    *secret_warnings,
+    *exposure_warnings,
+):
     pulumi.log.warn(warning)
 
 kubernetes_provider = None
