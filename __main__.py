@@ -30,6 +30,7 @@ try:
         default_namespace=settings.namespace,
         configured_secrets=settings.secret_files,
         empty_secrets=settings.empty_secrets,
+        file_sizes=settings.secret_sizes,
     )
     gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
     checks = parse_checks(settings.checks, functions=plan.functions, gateway=gateway)

@@ -47,6 +47,7 @@ class Settings:
     filter: str = ""
     regex: str = ""
     secret_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    secret_sizes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     empty_secrets: frozenset[str] = frozenset()
     kubernetes_workload: str = "deployment"
     skip_await: bool = False
@@ -124,6 +125,9 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         filter=config.get("filter") or "",
         regex=config.get("regex") or "",
         secret_files={name: tuple(sorted(files)) for name, files in secrets.items()},
+        secret_sizes={
+            name: {file: len(data) for file, data in files.items()} for name, files in secrets.items()
+        },
         empty_secrets=frozenset(name for name, files in secrets.items() if not all(files.values())),
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
