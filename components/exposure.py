@@ -30,7 +30,8 @@ class SecretExposed(ValueError):
 
 @dataclass(frozen=True)
 class Place:
-    """A setting whose text is stored in plain text: where it is (`key`), its text, the fix."""
+    """A setting whose text is stored in plain text: where it is (`key`), its text, the fix
+    (`<name>` in it stands for the secret's name)."""
 
     key: str
     text: str = ""
@@ -39,7 +40,7 @@ class Place:
 
 def stack_places(stack: StackFile) -> Iterator[Place]:
     """The stack file's plain-text settings: environment, labels, annotations, image, gateway."""
-    use_secret = "mount it as a secret (the function's 'secrets:') and read it from /var/openfaas/secrets/"
+    use_secret = "mount the secret (the function's 'secrets:') and read /var/openfaas/secrets/<name>"
     if stack.provider.gateway:
         yield Place(f"{stack.path}: provider.gateway", stack.provider.gateway, "remove it from the URL")
     for name in sorted(stack.functions):
@@ -66,7 +67,7 @@ def config_places(raw_checks: object, gateway: str) -> Iterator[Place]:
 
 def _walk(key: str, value: object) -> Iterator[Place]:
     if isinstance(value, str):
-        fix = "use a header from the secret instead ({secret: <name>})"
+        fix = "use a header from the secret instead ({secret: <name>})" if ".headers." in key else "remove it"
         yield Place(key, value, fix)
     elif isinstance(value, Mapping):
         if set(value) == {"secret"}:
@@ -91,14 +92,14 @@ def find_exposures(places: Iterator[Place], secrets: Mapping[str, str]) -> tuple
             form = "" if encoding == "raw" else f" ({encoding})"
             errors.append(
                 f"{place.key} holds the value of secret {secret!r}{form} in plain text, {STATE_RISK}: "
-                f"{place.fix}"
+                f"{place.fix.replace('<name>', secret)}"
             )
             continue
         short = find_short_secret(place.text, secrets)
         if short:
             warnings.append(
                 f"{place.key} is the same text as secret {short!r}; if it is the secret, "
-                f"{STATE_RISK_IF}: {place.fix}"
+                f"{STATE_RISK_IF}: {place.fix.replace('<name>', short)}"
             )
     return errors, warnings
 
