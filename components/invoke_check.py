@@ -183,6 +183,9 @@ def http_transport(request: HttpRequest, deadline: float) -> Answer:
         connection.request(request.method, target, body=request.body, headers=headers)
         response = connection.getresponse()
         data = response.read(MAX_BODY_BYTES)
+        if response.length and len(data) < MAX_BODY_BYTES:
+            # read(amt) returns what came when the server closed early; that is no answer.
+            raise http.client.IncompleteRead(data, response.length)
         if cut_off.is_set():
             return Answer(None, "", f"no complete answer within {remaining:.3g}s")
         return Answer(response.status, _decode(data), headers=dict(response.getheaders()))
@@ -203,10 +206,10 @@ def _failure(error: BaseException, timeout: float) -> str:
     """A short, fixed description of why there was no answer (never the exception's text)."""
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
+    if isinstance(error, http.client.RemoteDisconnected):  # a ConnectionResetError too
+        return "the server closed the connection without answering"
     if isinstance(error, ConnectionResetError):
         return "connection reset"
-    if isinstance(error, http.client.RemoteDisconnected):
-        return "the server closed the connection without answering"
     if isinstance(error, TimeoutError):
         return f"no answer within {timeout:.3g}s"
     if isinstance(error, socket.gaierror):

@@ -72,7 +72,9 @@ def redactor(values: Iterable[str]) -> Callable[[str], str]:
     ordered = sorted(needles, key=len, reverse=True)
     if not ordered:
         return lambda text: text
-    pattern = re.compile("|".join(re.escape(needle) for needle in ordered))
+    # Case-insensitive: hex and percent-escapes come in either case, and a value a server
+    # lower-cased is still most of the secret.
+    pattern = re.compile("|".join(re.escape(needle) for needle in ordered), re.IGNORECASE)
 
     def redact(text: str) -> str:
         return pattern.sub(REDACTED, text)

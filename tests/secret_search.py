@@ -34,5 +34,8 @@ def leaked_forms(secret: str) -> dict[str, str]:
 
 
 def leaks(text: str, secrets: Iterable[str]) -> list[str]:
-    """`<encoding>` for each form of each secret found in `text` (empty when none is)."""
-    return [name for secret in secrets for form, name in leaked_forms(secret).items() if form in text]
+    """`<encoding>` for each form of each secret found in `text`, in any case (empty when none is)."""
+    folded = text.lower()
+    return [
+        name for secret in secrets for form, name in leaked_forms(secret).items() if form.lower() in folded
+    ]
