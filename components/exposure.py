@@ -2,10 +2,10 @@
 
 The program knows every secret value, so it can tell when one was pasted in plain text into a
 setting that ends up unencrypted in the state and in previews: a check's URL, headers, body or
-expected body, the stack file's environment, labels or annotations, the gateway. A value of 8
-characters or more found there (raw or in a common encoding) is refused; a shorter value is
-warned about only when a setting is exactly that value (`true`, `admin`: a coincidence is
-plausible). Messages name the setting and the secret, never the value.
+expected body, the stack file's environment, labels or annotations, the gateway. A value found
+there (raw or in a common encoding) is refused, unless a coincidence is plausible (a value under
+8 characters, or one lower-case word such as `localhost`): that is a warning, and only when a
+setting is exactly the value. Messages name the setting and the secret, never the value.
 
 It also checks, with the values at hand, that a secret used as a check header can be sent as
 one (a trailing newline, common when a value is read from a file, would end the header).

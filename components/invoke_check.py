@@ -110,9 +110,20 @@ class CheckResult:
 # ---------------------------------------------------------------- redaction
 
 
+WITHHELD = "[withheld: it holds a secret split across lines]"
+
+
 def excerpt(body: str, redact: Callable[[str], str]) -> str:
-    """The body, redacted, whitespace collapsed, cut to 200 characters (with `...`)."""
-    flat = " ".join(redact(body).split())
+    """The body, redacted, whitespace collapsed, cut to 200 characters (with `...`).
+
+    A body that still holds a secret once its whitespace is taken out (base64 wrapped at 76
+    columns, say) is not shown at all: better less of a body than a secret.
+    """
+    redacted = redact(body)
+    squeezed = "".join(redacted.split())
+    if redact(squeezed) != squeezed:
+        return WITHHELD
+    flat = " ".join(redacted.split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 3] + "..."
 
 

@@ -82,15 +82,24 @@ def redactor(values: Iterable[str]) -> Callable[[str], str]:
     return redact
 
 
+# A value like `localhost` or `openfaas-fn` may well be both a secret and a setting.
+_PLAIN_WORD = re.compile(r"[a-z.-]{1,15}", re.ASCII)
+
+
+def is_plausible_coincidence(value: str, *, min_chars: int = 8) -> bool:
+    """True for values another setting may hold by chance: short, or one lower-case word."""
+    return len(value.strip()) < min_chars or _PLAIN_WORD.fullmatch(value.strip()) is not None
+
+
 def find_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> tuple[str, str] | None:
     """(secret name, encoding) of the first secret whose value `text` holds, or None.
 
-    Values shorter than `min_chars` are only found when `text` is exactly the value (a short
-    value inside a longer text is too likely a coincidence); see `find_short_secret`.
+    Values that are a plausible coincidence (`is_plausible_coincidence`) are not searched for
+    here; see `find_short_secret`.
     """
     for name in sorted(values):
         value = values[name]
-        if len(value) < min_chars:
+        if is_plausible_coincidence(value, min_chars=min_chars):
             continue
         for form, encoding in encodings(value).items():
             if form in text:
@@ -99,9 +108,13 @@ def find_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> 
 
 
 def find_short_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> str | None:
-    """The name of a secret shorter than `min_chars` whose value is exactly `text`, or None."""
+    """The name of a secret that is a plausible coincidence and exactly `text`, or None."""
     for name in sorted(values):
         value = values[name]
-        if value and len(value) < min_chars and text.strip() == value.strip():
+        if (
+            value.strip()
+            and is_plausible_coincidence(value, min_chars=min_chars)
+            and text.strip() == value.strip()
+        ):
             return name
     return None

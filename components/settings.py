@@ -138,7 +138,7 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         published_ports=_ports(config),
         checks=_object(config, "checks"),
         set_keys=set_keys,
-        warnings=tuple(_gateway_warnings(config)),
+        warnings=tuple(_credential_warnings(config)),
     )
     values = SecretValues(
         {
@@ -210,19 +210,29 @@ def _file() -> str:
     return f"Pulumi.{pulumi.get_stack()}.yaml"
 
 
-def _gateway_warnings(config: pulumi.Config) -> list[str]:
-    gateway = config.get("gateway") or ""
-    userinfo = re.match(r"(?s)[^:/?#]*://([^/?#]*)@", gateway)
-    if (
-        userinfo
-        and ":" in userinfo.group(1)
-        and not pulumi.runtime.is_config_secret(config.full_key("gateway"))
-    ):
-        return [
-            f"{_file()}: config 'gateway' holds a password in plain text: set it as a secret with "
-            "`pulumi config set --secret gateway <url>` (the check sends it as Basic auth)"
+def _credential_warnings(config: pulumi.Config) -> list[str]:
+    """Warnings for a URL password kept in plain text in the stack's config file."""
+    urls = [("gateway", "gateway", config.get("gateway") or "", "gateway <url>")]
+    checks = _object(config, "checks")
+    if isinstance(checks, dict):
+        urls += [
+            ("checks", f"checks.{name}.url", entry["url"], f"--path 'checks.{name}.url' <url>")
+            for name, entry in sorted(checks.items())
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str)
         ]
-    return []
+    warnings: list[str] = []
+    for key, where, url, command in urls:
+        userinfo = re.match(r"(?s)[^:/?#]*://([^/?#]*)@", url)
+        if (
+            userinfo
+            and ":" in userinfo.group(1)
+            and not pulumi.runtime.is_config_secret(config.full_key(key))
+        ):
+            warnings.append(
+                f"{_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
+                f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"
+            )
+    return warnings
 
 
 def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:

@@ -207,6 +207,16 @@ def test_a_secret_echoed_in_any_common_encoding_is_redacted(server: RawServer, e
     assert leaks(outcome.everything(), [SECRET]) == []
 
 
+def test_a_body_holding_a_secret_split_across_lines_is_withheld(server: RawServer) -> None:
+    wrapped = base64.encodebytes(b"the key you sent was not one we know of, it was: " + SECRET.encode())
+    server.script = lambda _request: [status(403, wrapped)]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith(
+        "got HTTP 403 with body '[withheld: it holds a secret split across lines]'"
+    )
+    assert leaks(outcome.everything(), [SECRET]) == []
+
+
 def test_a_secret_header_with_a_line_break_is_refused_before_anything_is_sent(server: RawServer) -> None:
     outcome = probe(keyed(server.url), {"secret-api-key": SECRET + "\r\n"})
     assert outcome.error == (
