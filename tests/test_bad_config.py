@@ -4,6 +4,8 @@ Each file in `tests/bad_config/` is one case, in the format of `tests/bad_inputs
 tests/test_bad_inputs.py), plus:
 
     hidden: [text, ...]   # optional: more values that must never show (a gateway password)
+    shown: [text, ...]    # optional: secret values the case itself writes in a plain setting
+                          # (a coincidence it is warned about), left out of the search
 
 Every case runs the whole program under mocks and searches everything it produced (the error,
 the warnings, captured stdout/stderr, and every resource input outside a secret wrapper) for each
@@ -44,6 +46,7 @@ class Case:
     expect: str | None
     warn: tuple[str, ...] | None
     hidden: tuple[str, ...]
+    shown: tuple[str, ...]
 
     @property
     def target(self) -> str:
@@ -59,12 +62,13 @@ class Case:
 
     def secret_values(self) -> list[str]:
         """Every secret value the case sets (6 characters or more), and the hidden values."""
-        return [v for v in (*_leaves(self.secrets), *self.hidden) if len(v.strip()) >= 6]
+        values = (*_leaves(self.secrets), *self.hidden)
+        return [v for v in values if len(v.strip()) >= 6 and v not in self.shown]
 
 
 def load(path: Path) -> Case:
     raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    unknown = set(raw) - {"what", "config", "env", "stack", "files", "expect", "warn", "hidden"}
+    unknown = set(raw) - {"what", "config", "env", "stack", "files", "expect", "warn", "hidden", "shown"}
     assert not unknown, f"{path.name}: unknown keys {unknown}"
     assert ("expect" in raw) != ("warn" in raw), f"{path.name}: give either expect or warn"
     config = dict(raw.get("config") or {})
@@ -81,6 +85,7 @@ def load(path: Path) -> Case:
         expect=raw.get("expect"),
         warn=None if warn is None else tuple([warn] if isinstance(warn, str) else warn),
         hidden=tuple(raw.get("hidden") or ()),
+        shown=tuple(raw.get("shown") or ()),
     )
 
 
