@@ -43,7 +43,7 @@ try:
     secret_texts = secret_values.texts()
     places = itertools.chain(config_places(settings.checks, settings.gateway), stack_places(stack_file))
     exposed, exposure_warnings = find_exposures(places, secret_texts)
-    exposed += header_problems(checks, secret_texts)
+    exposed += header_problems(checks, secret_texts, settings.secret_files)
     if exposed:
         raise SecretExposed("\n".join(exposed))
     kube_config = pulumi.Config("kubernetes")

@@ -51,6 +51,7 @@ CREDENTIALS = "<url credentials>"
 """The `secret_values` key of a URL's `user:password`; no OpenFaaS secret can have this name."""
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
+FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 KEYS = (
     "method", "path", "url", "body", "headers", "expectStatus", "expectBody", "expectBodyRegex",
     "refusedWithoutSecret", "timeoutSeconds", "enabled",
@@ -263,6 +264,11 @@ def _parse_entry(
     expect_body_regex = _optional_string(entry, "expectBodyRegex", where)
     if expect_body is not None and expect_body_regex is not None:
         raise CheckConfigError(f"{where}: set either expectBody or expectBodyRegex, not both")
+    if method == "HEAD" and (expect_body is not None or expect_body_regex is not None):
+        raise CheckConfigError(
+            f"{where}: a HEAD answer has no body, so expectBody/expectBodyRegex can never match: "
+            "use another method, or expect only a status"
+        )
     if expect_body_regex is not None:
         try:
             _re2(expect_body_regex)
@@ -349,10 +355,21 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
     mounted = _mounted_secrets(function)
     literal: dict[str, str] = {}
     secret: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for header, value in raw.items():
         at = f"{where}.headers.{header}"
         if not isinstance(header, str) or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header):
             raise CheckConfigError(f"{at}: {header!r} is not a valid HTTP header name")
+        if header.lower() in seen:
+            raise CheckConfigError(
+                f"{at}: the same header as {where}.headers.{seen[header.lower()]} (header names "
+                "ignore case); keep one of them"
+            )
+        seen[header.lower()] = header
+        if header.lower() in FRAMING_HEADERS:
+            raise CheckConfigError(
+                f"{at}: the check sets {header} itself from the body; remove it from the headers"
+            )
         if isinstance(value, str):
             problem = header_value_problem(value)
             if problem:

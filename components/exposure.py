@@ -13,7 +13,7 @@ one (a trailing newline, common when a value is read from a file, would end the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.checks import CheckSpec, header_value_problem
@@ -104,8 +104,13 @@ def find_exposures(places: Iterator[Place], secrets: Mapping[str, str]) -> tuple
     return errors, warnings
 
 
-def header_problems(checks: Mapping[str, CheckSpec], secrets: Mapping[str, str]) -> list[str]:
-    """Errors for secrets referenced as check headers whose value cannot be a header value."""
+def header_problems(
+    checks: Mapping[str, CheckSpec],
+    secrets: Mapping[str, str],
+    files: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """Errors for secrets referenced as check headers that cannot be one header value: a value
+    with a line break (say), or a secret of several files, none of them named as the secret."""
     errors: list[str] = []
     for name in sorted(checks):
         spec = checks[name]
@@ -113,6 +118,14 @@ def header_problems(checks: Mapping[str, CheckSpec], secrets: Mapping[str, str])
             continue
         for header in sorted(spec.secret_headers):
             secret = spec.secret_headers[header]
+            names = tuple((files or {}).get(secret, (secret,)))
+            if secret not in names and len(names) > 1:
+                errors.append(
+                    f"checks.{name}.headers.{header}: secret {secret!r} has several files "
+                    f"({', '.join(names)}) and none is named {secret!r}, so it is not one value: use a "
+                    "secret of one value for the header"
+                )
+                continue
             problem = header_value_problem(secrets.get(secret, ""))
             if problem:
                 errors.append(

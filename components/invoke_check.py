@@ -94,7 +94,10 @@ class Answer:
 
 Transport = Callable[[HttpRequest, float], Answer]
 """`transport(request, deadline)`: send one request, return the answer by `deadline` (a
-`time.monotonic()` instant). It may raise; `send` turns any exception into a failed attempt."""
+`time.monotonic()` instant), or `Answer(None, "", CUT_OFF)` when the deadline came first. It may
+raise; `send` turns any exception into a failed attempt."""
+
+CUT_OFF = "cut off at the deadline"
 
 
 @dataclass(frozen=True)
@@ -150,13 +153,15 @@ def send(request: HttpRequest, timeout: float, transport: Transport | None = Non
         try:
             answers.append(chosen(request, deadline))
         except BaseException as error:  # a failed attempt, whatever went wrong
-            answers.append(Answer(None, "", _failure(error, timeout)))
+            answers.append(Answer(None, "", _failure(error)))
 
     worker = threading.Thread(target=work, name="invoke-check-send", daemon=True)
     worker.start()
     # A little longer than the deadline, so the transport can report its own cut-off.
     worker.join(timeout + 0.5)
-    return answers[0] if answers else Answer(None, "", f"no complete answer within {timeout:g}s")
+    if not answers or answers[0].error == CUT_OFF:
+        return Answer(None, "", f"no complete answer within {timeout:g}s")
+    return answers[0]
 
 
 def http_transport(request: HttpRequest, deadline: float) -> Answer:
@@ -198,12 +203,12 @@ def http_transport(request: HttpRequest, deadline: float) -> Answer:
             # read(amt) returns what came when the server closed early; that is no answer.
             raise http.client.IncompleteRead(data, response.length)
         if cut_off.is_set():
-            return Answer(None, "", f"no complete answer within {remaining:.3g}s")
+            return Answer(None, "", CUT_OFF)
         return Answer(response.status, _decode(data), headers=dict(response.getheaders()))
     except Exception as error:
-        if cut_off.is_set():
-            return Answer(None, "", f"no complete answer within {remaining:.3g}s")
-        return Answer(None, "", _failure(error, remaining))
+        if cut_off.is_set() or isinstance(error, TimeoutError):
+            return Answer(None, "", CUT_OFF)
+        return Answer(None, "", _failure(error))
     finally:
         watchdog.cancel()
         connection.close()
@@ -213,7 +218,7 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _failure(error: BaseException, timeout: float) -> str:
+def _failure(error: BaseException) -> str:
     """A short, fixed description of why there was no answer (never the exception's text)."""
     if isinstance(error, ConnectionRefusedError):
         return "connection refused"
@@ -222,7 +227,7 @@ def _failure(error: BaseException, timeout: float) -> str:
     if isinstance(error, ConnectionResetError):
         return "connection reset"
     if isinstance(error, TimeoutError):
-        return f"no answer within {timeout:.3g}s"
+        return CUT_OFF
     if isinstance(error, socket.gaierror):
         return "host not found"
     if isinstance(error, ssl.SSLCertVerificationError):

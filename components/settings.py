@@ -294,7 +294,7 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
 
 def _duration(config: pulumi.Config, key: str) -> str:
     value = config.get(key) or "2m"
-    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value):
+    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value, re.ASCII):
         raise ConfigError(f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait")
     return value
 
@@ -332,7 +332,7 @@ def _ports(config: pulumi.Config) -> dict[str, int]:
     ports: dict[str, int] = {}
     if isinstance(raw, dict):
         for name, port in raw.items():
-            if isinstance(port, (int, str)) and str(port).isdigit() and 0 < int(port) < 65536:
+            if isinstance(port, (int, str)) and re.fullmatch(r"[0-9]+", str(port)) and 0 < int(port) < 65536:
                 ports[name] = int(port)
     if not isinstance(raw, dict) or len(ports) != len(raw):
         raise ConfigError(
