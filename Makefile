@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV := source .toolchain/env.sh &&
 
-.PHONY: venv toolchain swarm kube sample lint unit test demo demo-destroy clean
+.PHONY: venv toolchain swarm kube kube-images sample lint unit test demo demo-destroy demo-swarm demo-swarm-destroy clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -18,8 +18,12 @@ toolchain:
 swarm:
 	scripts/swarm.sh
 
-kube: toolchain
+kube:
 	scripts/kube.sh up
+
+# The images the tests and the demo run, copied from the local Docker into the node.
+kube-images: kube sample
+	scripts/kube.sh load-image functions/api-key-protected:latest
 
 sample: swarm
 	scripts/build-sample.sh
@@ -32,14 +36,20 @@ lint: venv
 unit: venv
 	$(VENV)/bin/pytest -m "not engine"
 
-test: venv toolchain swarm kube sample lint
+test: venv toolchain swarm kube sample kube-images lint
 	$(ENV) $(VENV)/bin/pytest
 
-demo: venv toolchain swarm sample
-	$(ENV) scripts/demo.sh up
+demo: venv toolchain swarm sample kube kube-images
+	$(ENV) scripts/demo.sh up dev
 
-demo-destroy: venv toolchain swarm
-	$(ENV) scripts/demo.sh destroy
+demo-destroy: venv toolchain kube
+	$(ENV) scripts/demo.sh destroy dev
+
+demo-swarm: venv toolchain swarm sample
+	$(ENV) scripts/demo.sh up dev-swarm
+
+demo-swarm-destroy: venv toolchain swarm
+	$(ENV) scripts/demo.sh destroy dev-swarm
 
 clean:
 	rm -rf $(VENV) .toolchain .pytest_cache .mypy_cache .ruff_cache

@@ -15,7 +15,13 @@ from components.exposure import SecretExposed, config_places, find_exposures, he
 from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
-from components.settings import ConfigError, read_settings, target_option_problems, target_secret_problems
+from components.settings import (
+    ConfigError,
+    check_route,
+    read_settings,
+    target_option_problems,
+    target_secret_problems,
+)
 from components.stackfile import StackFileError, load_stack, select_functions
 from components.swarm import SwarmOptions
 
@@ -33,7 +39,13 @@ try:
         file_sizes=settings.secret_sizes,
     )
     gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
-    checks = parse_checks(settings.checks, functions=plan.functions, gateway=gateway)
+    kube_config = pulumi.Config("kubernetes")
+    check_cluster = check_route(
+        settings, kube_config.get("kubeconfig"), kube_config.get("context"), os.environ
+    )
+    checks = parse_checks(
+        settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
+    )
     # Refuse before registering anything: options that do nothing, secret values in plain text.
     option_errors, option_warnings = target_option_problems(settings, plan.functions)
     deployed_secrets = {secret.name for secret in plan.secrets.values()}
@@ -46,7 +58,6 @@ try:
     exposed += header_problems(checks, secret_texts, settings.secret_files)
     if exposed:
         raise SecretExposed("\n".join(exposed))
-    kube_config = pulumi.Config("kubernetes")
     if settings.target == "kubernetes":
         # The provider would preview an unreachable cluster as empty; say so before a review.
         cluster = api_server(kube_config.get("kubeconfig"), kube_config.get("context"), os.environ)
@@ -93,6 +104,8 @@ openfaas = OpenFaaSStack(
         kubernetes=KubernetesOptions(
             workload=settings.kubernetes_workload,
             skip_await=settings.skip_await,
+            image_pull_policy=settings.image_pull_policy,
+            ready_timeout=settings.ready_timeout,
             create_namespaces=settings.create_namespaces,
             adopt_secrets=settings.adopt_secrets,
             provider=kubernetes_provider,

@@ -43,6 +43,8 @@ from functools import lru_cache
 
 import re2
 
+from components.service_proxy import ClusterAccess, proxy_url
+
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_METHOD = "POST"
 DEFAULT_TIMEOUT_SECONDS = 120.0
@@ -85,7 +87,14 @@ class CheckSpec:
     refused_probe: bool = False
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
     enabled: bool = True
+    kubeconfig: str = ""
+    kube_context: str = ""
     credentials: str | None = field(default=None, repr=False)
+
+    @property
+    def cluster(self) -> ClusterAccess:
+        """The kubeconfig and context that reach a `kubernetes-api://` URL."""
+        return ClusterAccess(self.kubeconfig, self.kube_context)
 
     @property
     def secret_names(self) -> tuple[str, ...]:
@@ -203,8 +212,14 @@ def default_url(gateway: str, function: str, namespace: str = "") -> str:
     return f"{gateway.rstrip('/')}/function/{function}{suffix}"
 
 
-def parse_checks(raw: object, *, functions: Mapping[str, object], gateway: str) -> dict[str, CheckSpec]:
+def parse_checks(
+    raw: object, *, functions: Mapping[str, object], gateway: str, api_server: ClusterAccess | None = None
+) -> dict[str, CheckSpec]:
     """One `CheckSpec` per function in `functions` (sorted by name) from the `checks` config.
+
+    With `api_server`, a check without `url` calls the function's own Service through the
+    Kubernetes API server's service proxy (`path` is then a path on the function), with that
+    kubeconfig and context; otherwise it calls the gateway.
 
     `raw` is the config object (None when unset). Each function object exposes `secrets` (the
     secrets it mounts: OpenFaaS names, or objects with a `.name` such as `plan.SecretPlan`) and
@@ -233,12 +248,17 @@ def parse_checks(raw: object, *, functions: Mapping[str, object], gateway: str) 
             raise CheckConfigError(
                 f"checks.{name} must be an object (e.g. {{enabled: false}}), got {_show(entry)}"
             )
-        specs[name] = _parse_entry(name, entry, functions[name], gateway, gateway_credentials)
+        specs[name] = _parse_entry(name, entry, functions[name], gateway, gateway_credentials, api_server)
     return specs
 
 
 def _parse_entry(
-    name: str, entry: Mapping[object, object], function: object, gateway: str, credentials: str | None
+    name: str,
+    entry: Mapping[object, object],
+    function: object,
+    gateway: str,
+    credentials: str | None,
+    api_server: ClusterAccess | None,
 ) -> CheckSpec:
     where = f"checks.{name}"
     for key in entry:
@@ -249,9 +269,10 @@ def _parse_entry(
     method = _string(entry, "method", where, DEFAULT_METHOD).upper()
     if method not in METHODS:
         raise CheckConfigError(f"{where}.method: {method!r} is not one of {', '.join(METHODS)}")
-    url, url_credentials = _url(name, entry, where, gateway, _attr(function, "namespace", ""))
-    if url_credentials is not None or "url" in entry:
-        credentials = url_credentials
+    namespace = _attr(function, "namespace", "")
+    url, url_credentials = _url(name, entry, where, gateway, namespace, api_server is not None)
+    if url_credentials is not None or "url" in entry or api_server is not None:
+        credentials = url_credentials  # the gateway's credentials are for the gateway only
     body = _string(entry, "body", where, "")
     headers, secret_headers = _headers(name, entry.get("headers"), where, function)
     if credentials is not None and any(h.lower() == "authorization" for h in (*headers, *secret_headers)):
@@ -303,6 +324,8 @@ def _parse_entry(
         refused_probe=refused,
         timeout_seconds=_timeout(entry.get("timeoutSeconds"), where),
         enabled=_bool(entry, "enabled", where, True),
+        kubeconfig=api_server.kubeconfig if api_server and url.startswith("kubernetes-api:") else "",
+        kube_context=api_server.context if api_server and url.startswith("kubernetes-api:") else "",
         credentials=credentials,
     )
 
@@ -315,7 +338,7 @@ def _re2(pattern: str) -> re2._Regexp:
 
 
 def _url(
-    name: str, entry: Mapping[object, object], where: str, gateway: str, namespace: object
+    name: str, entry: Mapping[object, object], where: str, gateway: str, namespace: object, via_api: bool
 ) -> tuple[str, str | None]:
     path = _optional_string(entry, "path", where)
     url = _optional_string(entry, "url", where)
@@ -331,6 +354,10 @@ def _url(
         if problem:
             raise CheckConfigError(f"{where}.url: {without_userinfo(url)!r} {problem}")
         return split_userinfo(url)
+    if via_api:
+        # proxy_path percent-encodes the path; the API server's URL comes from the kubeconfig.
+        ns = namespace if isinstance(namespace, str) and namespace else "default"
+        return proxy_url(ns, name, 8080, path or "/"), None
     if path is not None:
         joined = f"{gateway.rstrip('/')}/{path.lstrip('/')}"
         problem = url_problem(joined)
@@ -541,6 +568,7 @@ def trigger_digest(parts: Iterable[str]) -> str:
 SPEC_PROPS = (
     "function", "url", "method", "body", "headers", "secret_headers", "expect_status",
     "expect_body", "expect_body_regex", "refused_probe", "timeout_seconds", "enabled",
+    "kubeconfig", "kube_context",
 )  # fmt: skip
 
 
@@ -559,6 +587,8 @@ def spec_to_props(spec: CheckSpec) -> dict[str, object]:
         "refused_probe": spec.refused_probe,
         "timeout_seconds": spec.timeout_seconds,
         "enabled": spec.enabled,
+        "kubeconfig": spec.kubeconfig,
+        "kube_context": spec.kube_context,
     }
 
 
@@ -582,6 +612,8 @@ def spec_from_props(props: Mapping[str, object]) -> CheckSpec:
         refused_probe=bool(props.get("refused_probe", False)),
         timeout_seconds=float(timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_SECONDS,
         enabled=bool(props.get("enabled", True)),
+        kubeconfig=str(props.get("kubeconfig") or ""),
+        kube_context=str(props.get("kube_context") or ""),
     )
 
 

@@ -32,6 +32,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
+from components import service_proxy
 from components.checks import (
     CREDENTIALS,
     SPEC_PROPS,
@@ -214,6 +215,30 @@ def http_transport(request: HttpRequest, deadline: float) -> Answer:
         connection.close()
 
 
+def proxy_transport(cluster: service_proxy.ClusterAccess) -> Transport:
+    """The transport for `kubernetes-api://` URLs: the API server's service proxy, with the
+    kubeconfig and context of `cluster` (`service_proxy.send`)."""
+
+    def through_the_api_server(request: HttpRequest, deadline: float) -> Answer:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Answer(None, "", CUT_OFF)
+        try:
+            proxied = service_proxy.send(
+                cluster, request.method, request.url, request.body or b"", dict(request.headers), remaining
+            )
+        except service_proxy.ProxyError as error:
+            return Answer(None, "", str(error))  # its messages never quote the kubeconfig
+        return Answer(proxied.status, _decode(proxied.body), headers=proxied.headers)
+
+    return through_the_api_server
+
+
+def transport_for(spec: CheckSpec) -> Transport:
+    """The transport a spec's URL needs: the service proxy for `kubernetes-api://`, else HTTP."""
+    return proxy_transport(spec.cluster) if service_proxy.is_proxy_url(spec.url) else http_transport
+
+
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
@@ -273,9 +298,10 @@ def run_check(
     `refused_probe`, sends the request once more without the secret headers and fails if that
     answer also matches. Each attempt gets the time left (at least 1 s, at most 30 s), so the
     whole check ends within `timeout_seconds` plus 1 s. `secret_values` may hold the URL's
-    `user:password` under `checks.CREDENTIALS`, sent as Basic auth. Every log line and message
-    is redacted.
+    `user:password` under `checks.CREDENTIALS`, sent as Basic auth. `transport` defaults to
+    `transport_for(spec)`. Every log line and message is redacted.
     """
+    transport = transport or transport_for(spec)
     credentials = secret_values.get(CREDENTIALS)
     hidden = [*secret_values.values()]
     if credentials:

@@ -19,12 +19,23 @@ from pathlib import Path
 import pulumi
 
 from components.plan import TARGETS
+from components.service_proxy import ClusterAccess
 from components.stackfile import default_stack_path
 
 WORKLOADS = ("deployment", "function-crd")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+CHECK_ROUTES = ("auto", "gateway", "kubernetes-api")
 # Config keys that mean something on one target only.
 TARGET_KEYS = {
-    "kubernetes": ("namespace", "kubernetesWorkload", "skipAwait", "createNamespaces", "adoptSecrets"),
+    "kubernetes": (
+        "namespace",
+        "kubernetesWorkload",
+        "skipAwait",
+        "imagePullPolicy",
+        "kubernetesReadyTimeout",
+        "createNamespaces",
+        "adoptSecrets",
+    ),
     "swarm": ("swarmNetwork", "swarmConvergeTimeout", "publishedPorts"),
 }
 
@@ -51,6 +62,9 @@ class Settings:
     empty_secrets: frozenset[str] = frozenset()
     kubernetes_workload: str = "deployment"
     skip_await: bool = False
+    image_pull_policy: str = "Always"
+    ready_timeout: str = "5m"
+    check_via: str = "auto"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
     swarm_network: str = ""
@@ -115,6 +129,22 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         raise ConfigError(
             f"config 'kubernetesWorkload' is {workload!r}; it must be one of {', '.join(WORKLOADS)}"
         )
+    pull_policy = config.get("imagePullPolicy") or "Always"
+    if pull_policy not in PULL_POLICIES:
+        raise ConfigError(
+            f"config 'imagePullPolicy' is {pull_policy!r}; it must be one of {', '.join(PULL_POLICIES)} "
+            "(as a container's imagePullPolicy)"
+        )
+    if config.get("kubernetesReadyTimeout") == "0":
+        raise ConfigError(
+            "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
+            "(not to wait at all, set `pulumi config set skipAwait true`)"
+        )
+    check_via = config.get("checkVia") or "auto"
+    if check_via not in CHECK_ROUTES:
+        raise ConfigError(f"config 'checkVia' is {check_via!r}; it must be one of {', '.join(CHECK_ROUTES)}")
+    if check_via == "kubernetes-api" and target != "kubernetes":
+        raise ConfigError("config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
     secrets = _read_secrets(config)
     set_keys = frozenset(key for keys in TARGET_KEYS.values() for key in keys if config.get(key) is not None)
     settings = Settings(
@@ -131,10 +161,13 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         empty_secrets=frozenset(name for name, files in secrets.items() if not all(files.values())),
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
+        image_pull_policy=pull_policy,
+        ready_timeout=_duration(config, "kubernetesReadyTimeout", "5m"),
+        check_via=check_via,
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
         swarm_network=config.get("swarmNetwork") or "",
-        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout"),
+        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m"),
         published_ports=_ports(config),
         checks=_object(config, "checks"),
         set_keys=set_keys,
@@ -151,6 +184,30 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         secrets,
     )
     return settings, values
+
+
+def check_route(
+    settings: Settings, kubeconfig: str | None, context: str | None, env: Mapping[str, str]
+) -> ClusterAccess | None:
+    """The cluster the checks go through (the API server's service proxy), or None for the gateway.
+
+    `auto`: on Kubernetes the API server, unless the `gateway` config or `$OPENFAAS_URL` names a
+    gateway (a stack file's `provider.gateway` is mostly faas-cli's port-forward default).
+    """
+    via = settings.check_via
+    if via == "auto":
+        named = settings.gateway or env.get("OPENFAAS_URL")
+        via = "kubernetes-api" if settings.target == "kubernetes" and not named else "gateway"
+    if via != "kubernetes-api":
+        return None
+    if kubeconfig and kubeconfig.lstrip().startswith(("apiVersion", "{", "clusters", "kind")):
+        raise ConfigError(
+            "the invoke checks go through the Kubernetes API server, which needs "
+            "'kubernetes:kubeconfig' to be a file path, not the kubeconfig's content (its "
+            "credentials would be stored in the check's state): set it to a path, or set "
+            "`pulumi config set checkVia gateway` and a `gateway`"
+        )
+    return ClusterAccess(kubeconfig or "", context or "")
 
 
 def target_option_problems(settings: Settings, functions: Collection[str]) -> tuple[list[str], list[str]]:
@@ -292,8 +349,8 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
     return raw
 
 
-def _duration(config: pulumi.Config, key: str) -> str:
-    value = config.get(key) or "2m"
+def _duration(config: pulumi.Config, key: str, default: str) -> str:
+    value = config.get(key) or default
     if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value, re.ASCII):
         raise ConfigError(f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait")
     return value

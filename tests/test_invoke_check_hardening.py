@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from components import invoke_check
+from components import invoke_check, service_proxy
 from components.checks import CREDENTIALS, CheckSpec, parse_checks
 from components.invoke_check import (
     Answer,
@@ -160,10 +160,10 @@ def probe(spec: CheckSpec, secrets: dict[str, str] | None = None, *, real_time: 
     return Outcome(error, logs, result, time.monotonic() - started)
 
 
-def keyed(url: str, **changes: Any) -> CheckSpec:
+def keyed(gateway: str, **changes: Any) -> CheckSpec:
     base: dict[str, Any] = dict(
         function="protectedapi",
-        url=f"{url}/function/protectedapi",
+        url=f"{gateway}/function/protectedapi",
         secret_headers={"X-Api-Key": "secret-api-key"},
         expect_status=200,
         expect_body="Unlocked",
@@ -438,3 +438,38 @@ def test_another_transport_plugs_in_with_the_request_and_a_deadline() -> None:
     )
     assert request.headers == {"X-Api-Key": SECRET, "Content-Type": "text/plain"}
     assert 4 < remaining <= 5
+
+
+def test_a_kubernetes_api_url_goes_through_the_service_proxy_transport(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[tuple[Any, ...]] = []
+
+    def proxied(*args: Any) -> service_proxy.ProxiedAnswer:
+        calls.append(args)
+        return service_proxy.ProxiedAnswer(200, {"Content-Type": "text/plain"}, b"Unlocked the function!")
+
+    monkeypatch.setattr(service_proxy, "send", proxied)
+    url = service_proxy.proxy_url("openfaas-fn", "protectedapi", 8080, "/")
+    spec = keyed("", url=url, kubeconfig="/home/me/.kube/config", kube_context="dev", timeout_seconds=5)
+    outcome = probe(spec)
+    assert outcome.error is None
+    [(cluster, method, sent_url, body, headers, timeout)] = calls
+    assert (cluster, method, sent_url, body) == (
+        service_proxy.ClusterAccess("/home/me/.kube/config", "dev"),
+        "POST",
+        url,
+        b"",
+    )
+    assert headers == {"X-Api-Key": SECRET, "Content-Type": "text/plain"}
+    assert 4 < timeout <= 5
+
+
+def test_a_service_proxy_error_is_a_failed_attempt_with_its_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable(*_args: Any) -> service_proxy.ProxiedAnswer:
+        raise service_proxy.ProxyError("cannot connect to the API server")
+
+    monkeypatch.setattr(service_proxy, "send", unreachable)
+    url = service_proxy.proxy_url("openfaas-fn", "protectedapi", 8080, "/")
+    outcome = probe(keyed("", url=url))
+    assert (outcome.error or "").endswith("got no answer (cannot connect to the API server)")
