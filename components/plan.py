@@ -34,6 +34,10 @@ _IMAGE = re.compile(
 )
 _K8S_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?", re.ASCII)
 
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
+_ENV_NAME = re.compile(r"[!-<>-~]+", re.ASCII)  # printable ASCII but '=' (Kubernetes 1.30+)
+KUBERNETES_ANNOTATIONS_BYTES = 256 * 1024
+
 KUBERNETES_NAME_CHARS = 63
 KUBERNETES_KEY_CHARS = 253
 KUBERNETES_SECRET_BYTES = 1 << 20  # the API server's limit on a Secret's data
@@ -247,7 +251,14 @@ def _function_errors(fn: Function, kube: bool) -> list[str]:
             f"image {fn.image!r} is not a valid image reference "
             f"(expected [registry/]repository[:tag][@digest], lower-case repository){fix}"
         )
+    for name in sorted(fn.environment):
+        if not _ENV_NAME.fullmatch(name):
+            errors.append(
+                f"environment variable {name!r} is not a valid name (printable ASCII without '=' or "
+                "spaces): rename it"
+            )
     if kube:
+        errors.extend(_metadata_errors(fn))
         for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
             for unit, value in (("memory", resources.memory if resources else ""),
                                 ("cpu", resources.cpu if resources else "")):  # fmt: skip
@@ -263,6 +274,44 @@ def _function_errors(fn: Function, kube: bool) -> list[str]:
             if resources and resources.cpu and parse_nano_cpus(resources.cpu) is None:
                 errors.append(f"{kind}.cpu {resources.cpu!r} is not a CPU amount (e.g. 0.5, 500m)")
     return errors
+
+
+def _metadata_errors(fn: Function) -> list[str]:
+    """Labels and annotations the Kubernetes API server would refuse (checked without quoting
+    values, which may be anything)."""
+    errors: list[str] = []
+    for kind, values in (("label", fn.labels), ("annotation", fn.annotations)):
+        for key in sorted(values):
+            problem = _qualified_name_problem(key)
+            if problem:
+                errors.append(f"{kind} {key!r}: {problem} on Kubernetes: rename it")
+    for key in sorted(fn.labels):
+        value = fn.labels[key]
+        if len(value) > KUBERNETES_NAME_CHARS or (value and not _LABEL_NAME.fullmatch(value)):
+            errors.append(
+                f"label {key!r}: the value is not a valid Kubernetes label value (at most 63 letters, "
+                "digits, '-', '_' and '.', starting and ending with a letter or digit): change it, or "
+                "make it an annotation"
+            )
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in fn.annotations.items())
+    if size > KUBERNETES_ANNOTATIONS_BYTES:
+        errors.append(
+            f"the annotations hold {size} bytes; Kubernetes allows 256 KiB ({KUBERNETES_ANNOTATIONS_BYTES} "
+            "bytes) in all: make them smaller"
+        )
+    return errors
+
+
+def _qualified_name_problem(key: str) -> str:
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        return "the prefix before '/' is not a DNS subdomain (lower-case letters, digits, '-' and '.')"
+    if not name or len(name) > KUBERNETES_NAME_CHARS or not _LABEL_NAME.fullmatch(name):
+        return (
+            "the name is not valid (at most 63 letters, digits, '-', '_' and '.', starting and ending "
+            "with a letter or digit, after an optional 'prefix/')"
+        )
+    return ""
 
 
 def _function_warnings(fn: Function, kube: bool) -> list[str]:
