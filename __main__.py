@@ -53,7 +53,9 @@ try:
     if option_errors or secret_errors:
         raise PlanError("\n".join(option_errors + secret_errors))
     secret_texts = secret_values.texts()
-    places = itertools.chain(config_places(settings.checks, settings.gateway), stack_places(stack_file))
+    places = itertools.chain(
+        config_places(settings.checks, settings.gateway, os.environ), stack_places(stack_file)
+    )
     exposed, exposure_warnings = find_exposures(places, secret_texts)
     exposed += header_problems(checks, secret_texts, settings.secret_files)
     if exposed:

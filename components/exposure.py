@@ -57,10 +57,13 @@ def stack_places(stack: StackFile) -> Iterator[Place]:
         yield Place(f"{where}: fprocess", fn.fprocess, use_secret)
 
 
-def config_places(raw_checks: object, gateway: str) -> Iterator[Place]:
-    """The plain-text config: the gateway and every string in `checks` except secret references."""
+def config_places(raw_checks: object, gateway: str, env: Mapping[str, str] | None = None) -> Iterator[Place]:
+    """The plain-text config: the gateway and every string in `checks` except secret references,
+    and `$OPENFAAS_URL` (it may become a check's URL)."""
     if gateway:
         yield Place("config 'gateway'", gateway, "remove it from the URL")
+    if env and env.get("OPENFAAS_URL"):
+        yield Place("the OPENFAAS_URL environment variable", env["OPENFAAS_URL"], "remove it from the URL")
     if isinstance(raw_checks, Mapping):
         yield from _walk("checks", raw_checks)
 
