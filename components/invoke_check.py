@@ -5,9 +5,15 @@ engine calls a dynamic provider's `create`/`update` only during `up`, and `check
 never touch the network. `diff` reports a change when the spec or `triggers` change, so the probe
 runs again after the image, settings or a mounted secret change, and a no-op `up` stays a no-op.
 
-Secrets: header values arrive as secret Outputs in `secret_values`; they are stored encrypted in
-the resource's inputs and are never returned as outputs. Every message, log line and output the
-probe produces has each secret value replaced by `[secret]`.
+Secrets: header values (and a URL's `user:password`) arrive as secret Outputs in
+`secret_values`; they are stored encrypted in the resource's inputs and are never returned as
+outputs. Every message, log line and output the probe produces has each secret value, raw or
+encoded, replaced by `[secret]`; no exception's text is ever shown.
+
+Sending: `send(request, timeout, transport)` is the one seam. It validates header values, gives
+the transport one deadline for the whole exchange (and enforces it) and turns any exception into
+a failed attempt. Transports: `http_transport` (http.client, the socket shut at the deadline) and
+`proxy_transport` (the Kubernetes API server's service proxy); `transport_for` picks by URL.
 
 The provider class is pickled by reference (module `components.invoke_check`), so the provider
 process must be able to import this module: run Pulumi from the project directory. Logging goes
