@@ -545,12 +545,13 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
                 f"InvokeCheck {name}: the check of {spec.function!r} uses secret(s) "
                 f"{', '.join(missing)} in its headers; pass their values in secret_values"
             )
-        values: dict[str, pulumi.Input[str]] = {s: args.secret_values[s] for s in spec.secret_names}
+        # Each value secret on its own, so a check without secrets previews as `{}` (goldens).
+        values = {s: pulumi.Output.secret(args.secret_values[s]) for s in spec.secret_names}
         if spec.credentials is not None:
-            values[CREDENTIALS] = spec.credentials
+            values[CREDENTIALS] = pulumi.Output.secret(spec.credentials)
         props: dict[str, Any] = {
             **spec_to_props(spec),
-            "secret_values": pulumi.Output.secret(values),
+            "secret_values": values,
             "triggers": args.triggers,
             **{k: None for k in OUTPUT_PROPS},
         }
