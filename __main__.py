@@ -30,6 +30,14 @@ try:
     stack_file = select_functions(
         load_stack(settings.stack_file), filter=settings.filter, regex=settings.regex
     )
+    # A secret's value pasted in plain text is refused first, so no later error can quote it.
+    secret_texts = secret_values.texts()
+    places = itertools.chain(
+        config_places(settings.checks, settings.gateway, os.environ), stack_places(stack_file)
+    )
+    exposed, exposure_warnings = find_exposures(places, secret_texts)
+    if exposed:
+        raise SecretExposed("\n".join(exposed))
     plan = make_plan(
         stack_file,
         target=settings.target,
@@ -46,18 +54,13 @@ try:
     checks = parse_checks(
         settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
     )
-    # Refuse before registering anything: options that do nothing, secret values in plain text.
+    # Refuse before registering anything: options that do nothing, secrets that cannot be headers.
     option_errors, option_warnings = target_option_problems(settings, plan.functions)
     deployed_secrets = {secret.name for secret in plan.secrets.values()}
     secret_errors, secret_warnings = target_secret_problems(settings, deployed_secrets)
     if option_errors or secret_errors:
         raise PlanError("\n".join(option_errors + secret_errors))
-    secret_texts = secret_values.texts()
-    places = itertools.chain(
-        config_places(settings.checks, settings.gateway, os.environ), stack_places(stack_file)
-    )
-    exposed, exposure_warnings = find_exposures(places, secret_texts)
-    exposed += header_problems(checks, secret_texts, settings.secret_files)
+    exposed = header_problems(checks, secret_texts, settings.secret_files)
     if exposed:
         raise SecretExposed("\n".join(exposed))
     if settings.target == "kubernetes":

@@ -406,7 +406,7 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
         if not isinstance(value, Mapping) or set(value) != {"secret"} or not isinstance(value["secret"], str):
             raise CheckConfigError(
                 f"{at} must be a string or {{secret: <name of a secret the function mounts>}}, "
-                f"got {_show(value)}"
+                f"got {_shape(value)}"
             )
         secret_name = value["secret"]
         if secret_name not in mounted:
@@ -503,6 +503,20 @@ def _mounted_secrets(function: object) -> tuple[str, ...]:
 def _suggest(word: str, candidates: Iterable[str]) -> str:
     close = difflib.get_close_matches(word, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _shape(value: object) -> str:
+    """What a value is, without its content (a header value may be a pasted secret)."""
+    if isinstance(value, Mapping):
+        keys = ", ".join(sorted(str(k) for k in value))
+        return f"an object with keys {keys}" if keys else "an empty object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number (quote it to send it as text)"
+    return "null" if value is None else type(value).__name__
 
 
 def _show(value: object) -> str:

@@ -69,6 +69,8 @@ def config_places(raw_checks: object, gateway: str, env: Mapping[str, str] | Non
 
 
 def _walk(key: str, value: object) -> Iterator[Place]:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)  # a numeric API key pasted unquoted
     if isinstance(value, str):
         fix = "use a header from the secret instead ({secret: <name>})" if ".headers." in key else "remove it"
         yield Place(key, value, fix)
