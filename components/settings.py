@@ -242,8 +242,8 @@ def target_option_problems(settings: Settings, functions: Collection[str]) -> tu
         for port, names in sorted(by_port.items()):
             if len(names) > 1:
                 errors.append(
-                    f"{_file()}: config 'publishedPorts': {' and '.join(names)} both publish host "
-                    f"port {port}; a host port can be published once: give each its own"
+                    f"{_file()}: config 'publishedPorts': functions {', '.join(names)} publish the "
+                    f"same host port {port}; a host port can be published once: give each its own"
                 )
     return errors, warnings
 
