@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import pulumi
+
 from components.settings import Settings, target_option_problems, target_secret_problems
 
-FILE = "Pulumi.stack.yaml"  # pulumi.get_stack() outside a program is "stack"
+
+def config_file() -> str:
+    """The stack's config file as messages name it (the stack is whatever ran last here)."""
+    return f"Pulumi.{pulumi.get_stack()}.yaml"
 
 
 def test_an_option_of_the_other_target_is_a_warning_naming_the_key() -> None:
@@ -12,7 +17,7 @@ def test_an_option_of_the_other_target_is_a_warning_naming_the_key() -> None:
     assert target_option_problems(settings, {"hello"}) == (
         [],
         [
-            f"{FILE}: config 'skipAwait' has no effect on Docker Swarm (it is for target kubernetes): "
+            f"{config_file()}: config 'skipAwait' has no effect on Docker Swarm (it is for target kubernetes): "
             "remove it with `pulumi config rm skipAwait`"
         ],
     )
@@ -28,7 +33,7 @@ def test_a_published_port_of_a_function_left_out_by_a_filter_is_only_a_warning()
     assert target_option_problems(settings, {"hello"}) == (
         [],
         [
-            f"{FILE}: config 'publishedPorts.figlet': no function 'figlet' is deployed (left out by "
+            f"{config_file()}: config 'publishedPorts.figlet': no function 'figlet' is deployed (left out by "
             "'filter'/'regex'?); remove it with `pulumi config rm --path 'publishedPorts.figlet'`"
         ],
     )
@@ -38,7 +43,7 @@ def test_three_functions_on_one_host_port_are_one_error_naming_all() -> None:
     settings = Settings(target="swarm", published_ports={"a": 8081, "b": 8081, "c": 8081})
     errors, _ = target_option_problems(settings, {"a", "b", "c"})
     assert errors == [
-        f"{FILE}: config 'publishedPorts': functions a, b, c publish the same host port 8081; a host "
+        f"{config_file()}: config 'publishedPorts': functions a, b, c publish the same host port 8081; a host "
         "port can be published once: give each its own"
     ]
 
@@ -47,7 +52,8 @@ def test_adopting_a_secret_no_deployed_function_uses_is_an_error() -> None:
     settings = Settings(target="kubernetes", adopt_secrets=frozenset({"old-key"}))
     assert target_secret_problems(settings, {"api-key"}) == (
         [
-            f"{FILE}: config 'adoptSecrets' names 'old-key', a secret no deployed function uses: remove it from the list"
+            f"{config_file()}: config 'adoptSecrets' names 'old-key', a secret no deployed function "
+            "uses: remove it from the list"
         ],
         [],
     )
@@ -58,7 +64,7 @@ def test_adopting_a_secret_left_out_by_a_regex_is_only_a_warning() -> None:
     assert target_secret_problems(settings, set()) == (
         [],
         [
-            f"{FILE}: config 'adoptSecrets' names 'old-key', a secret no deployed function uses (left out "
+            f"{config_file()}: config 'adoptSecrets' names 'old-key', a secret no deployed function uses (left out "
             "by 'filter'/'regex'?): remove it from the list"
         ],
     )
