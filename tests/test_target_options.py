@@ -17,8 +17,8 @@ def test_an_option_of_the_other_target_is_a_warning_naming_the_key() -> None:
     assert target_option_problems(settings, {"hello"}) == (
         [],
         [
-            f"{config_file()}: config 'skipAwait' has no effect on Docker Swarm (it is for target kubernetes): "
-            "remove it with `pulumi config rm skipAwait`"
+            f"{config_file()}: config 'skipAwait' has no effect on Docker Swarm (it is for target "
+            "kubernetes): remove it with `pulumi config rm skipAwait`"
         ],
     )
 
@@ -43,8 +43,8 @@ def test_three_functions_on_one_host_port_are_one_error_naming_all() -> None:
     settings = Settings(target="swarm", published_ports={"a": 8081, "b": 8081, "c": 8081})
     errors, _ = target_option_problems(settings, {"a", "b", "c"})
     assert errors == [
-        f"{config_file()}: config 'publishedPorts': functions a, b, c publish the same host port 8081; a host "
-        "port can be published once: give each its own"
+        f"{config_file()}: config 'publishedPorts': functions a, b, c publish the same host port "
+        "8081; a host port can be published once: give each its own"
     ]
 
 
@@ -64,7 +64,7 @@ def test_adopting_a_secret_left_out_by_a_regex_is_only_a_warning() -> None:
     assert target_secret_problems(settings, set()) == (
         [],
         [
-            f"{config_file()}: config 'adoptSecrets' names 'old-key', a secret no deployed function uses (left out "
-            "by 'filter'/'regex'?): remove it from the list"
+            f"{config_file()}: config 'adoptSecrets' names 'old-key', a secret no deployed function "
+            "uses (left out by 'filter'/'regex'?): remove it from the list"
         ],
     )
