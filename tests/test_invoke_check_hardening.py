@@ -329,7 +329,7 @@ def test_a_server_trickling_a_byte_every_300ms_is_cut_off_at_the_deadline(
     outcome = probe(keyed(server.url, timeout_seconds=2), real_time=True)
     assert outcome.error is not None
     assert outcome.error.endswith("got no answer (no complete answer within 2s)")
-    assert outcome.seconds < 3.5
+    assert outcome.seconds < 2 + 2  # uncut, the trickle takes 30 s; 2 s of slack for a loaded machine
 
 
 def test_the_refused_probe_gets_only_the_time_left_of_the_whole_check(server: RawServer) -> None:
@@ -342,7 +342,7 @@ def test_the_refused_probe_gets_only_the_time_left_of_the_whole_check(server: Ra
     assert outcome.logs[-1][1].startswith(
         "protectedapi: without X-Api-Key: no answer (no complete answer within"
     )
-    assert outcome.seconds < 2 + 1
+    assert outcome.seconds < 2 + 1 + 1  # the timeout, the refused probe's floor of 1 s, slack
 
 
 def test_send_cuts_off_a_transport_that_ignores_the_deadline() -> None:
