@@ -11,7 +11,14 @@ import pulumi_kubernetes as k8s
 
 from components.checks import CheckConfigError, parse_checks, resolve_gateway
 from components.cluster import ClusterUnreachable, KubeconfigError, api_server, require_reachable
-from components.exposure import SecretExposed, config_places, find_exposures, header_problems, stack_places
+from components.exposure import (
+    SecretExposed,
+    config_places,
+    find_exposures,
+    header_problems,
+    stack_password_warnings,
+    stack_places,
+)
 from components.kubernetes import KubernetesOptions
 from components.openfaas_stack import OpenFaaSStack, OpenFaaSStackArgs
 from components.plan import PlanError, make_plan
@@ -86,6 +93,7 @@ for warning in (
     *option_warnings,
     *secret_warnings,
     *exposure_warnings,
+    *stack_password_warnings(stack_file),
 ):
     pulumi.log.warn(warning)
 

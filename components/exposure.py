@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from components.checks import CheckSpec, header_value_problem
+from components.checks import CheckSpec, header_value_problem, split_userinfo
 from components.redaction import find_secret, find_short_secret
 from components.stackfile import StackFile
 
@@ -139,3 +139,17 @@ def header_problems(
                     f"--path 'secrets.{secret}'`), or give the function a header of its own"
                 )
     return errors
+
+
+def stack_password_warnings(stack: StackFile) -> list[str]:
+    """A warning when the stack file's gateway URL holds a password (the file is usually in git)."""
+    try:
+        _, credentials = split_userinfo(stack.provider.gateway)
+    except ValueError:
+        return []
+    if credentials is None or not credentials.partition(":")[2]:
+        return []
+    return [
+        f"{stack.path}: provider.gateway holds a password in plain text (the file is usually in git): "
+        "remove it there and set the URL with `pulumi config set --secret gateway <url>`"
+    ]
