@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from components import invoke_check, service_proxy
-from components.checks import CREDENTIALS, CheckSpec, parse_checks
+from components.checks import CREDENTIALS, CheckSpec, parse_checks, spec_to_props
 from components.invoke_check import (
     Answer,
     CheckFailed,
@@ -473,3 +473,24 @@ def test_a_service_proxy_error_is_a_failed_attempt_with_its_message(monkeypatch:
     url = service_proxy.proxy_url("openfaas-fn", "protectedapi", 8080, "/")
     outcome = probe(keyed("", url=url))
     assert (outcome.error or "").endswith("got no answer (cannot connect to the API server)")
+
+
+def test_the_provider_refuses_a_secret_header_with_a_line_break_in_one_logged_line(
+    server: RawServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    logs: list[tuple[str, str]] = []
+    monkeypatch.setattr(invoke_check, "pulumi_log", lambda level, message: logs.append((level, message)))
+    props = {
+        **spec_to_props(keyed(server.url)),
+        "secret_values": {"secret-api-key": SECRET + "\n"},
+        "triggers": "digest-1",
+    }
+    with pytest.raises(CheckFailed) as caught:
+        InvokeCheckProvider().create({k: v for k, v in props.items() if v is not None})
+    assert str(caught.value).startswith(
+        "protectedapi: header X-Api-Key (from secret 'secret-api-key') holds a line break (CR or LF)"
+    )
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert logs == [("error", str(caught.value))]
+    assert server.requests == []
+    assert leaks(str(caught.value) + repr(logs), [SECRET]) == []
