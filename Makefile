@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV := source .toolchain/env.sh &&
 
-.PHONY: venv toolchain faas-cli swarm kube sample lint unit test demo demo-destroy clean
+.PHONY: venv toolchain faas-cli swarm kube kube-images sample lint unit test demo demo-destroy demo-swarm demo-swarm-destroy clean
 
 venv: $(VENV)/.installed
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -22,8 +22,12 @@ faas-cli:
 swarm:
 	scripts/swarm.sh
 
-kube: toolchain
+kube:
 	scripts/kube.sh up
+
+# The images the tests and the demo run, copied from the local Docker into the node.
+kube-images: kube sample
+	scripts/kube.sh load-image functions/api-key-protected:latest
 
 sample: swarm
 	scripts/build-sample.sh
@@ -36,14 +40,20 @@ lint: venv
 unit: venv faas-cli
 	$(VENV)/bin/pytest -m "not engine"
 
-test: venv toolchain faas-cli swarm kube sample lint
+test: venv toolchain faas-cli swarm kube sample kube-images lint
 	$(ENV) $(VENV)/bin/pytest
 
-demo: venv toolchain swarm sample
-	$(ENV) scripts/demo.sh up
+demo: venv toolchain swarm sample kube kube-images
+	$(ENV) scripts/demo.sh up dev
 
-demo-destroy: venv toolchain swarm
-	$(ENV) scripts/demo.sh destroy
+demo-destroy: venv toolchain kube
+	$(ENV) scripts/demo.sh destroy dev
+
+demo-swarm: venv toolchain swarm sample
+	$(ENV) scripts/demo.sh up dev-swarm
+
+demo-swarm-destroy: venv toolchain swarm
+	$(ENV) scripts/demo.sh destroy dev-swarm
 
 clean:
 	rm -rf $(VENV) .toolchain .pytest_cache .mypy_cache .ruff_cache

@@ -135,6 +135,7 @@ def make_scratch(
     checks: bool = False,
     extra_config: Sequence[str] = (),
     ref: str = "HEAD",
+    target: str = "swarm",
 ) -> Scratch:
     """A scratch project of `kind` "program" (the real one) or "floor" for `names`."""
     workdir = base / kind
@@ -166,7 +167,7 @@ def make_scratch(
         check=True,
         capture_output=True,
     )
-    args = ["config", "set-all", "--path", "--plaintext", "target=swarm"]
+    args = ["config", "set-all", "--path", "--plaintext", f"target={target}"]
     for name in names:
         args += ["--secret", f"secrets.{secret_of(name)}={secrets.token_urlsafe(18)}"]
         if kind == "program" and not checks:

@@ -32,6 +32,8 @@ class KubernetesOptions:
 
     workload: str = "deployment"
     skip_await: bool = False
+    image_pull_policy: str = "Always"
+    ready_timeout: str = "5m"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
     provider: pulumi.ProviderResource | None = None
@@ -67,9 +69,19 @@ def declare(
         if options.workload == "function-crd":
             workloads: tuple[pulumi.CustomResource, ...] = (_function_resource(fn, checksum, fn_opts),)
         else:
+            # A Deployment whose pods never get ready (missing image, crash on start) fails the
+            # update with the provider's reason after this, not after its 10-minute default.
+            awaited = pulumi.ResourceOptions.merge(
+                fn_opts,
+                pulumi.ResourceOptions(
+                    custom_timeouts=pulumi.CustomTimeouts(
+                        create=options.ready_timeout, update=options.ready_timeout
+                    )
+                ),
+            )
             workloads = (
-                _deployment(fn, checksum, options.skip_await, fn_opts),
-                _service(fn, options.skip_await, fn_opts),
+                _deployment(fn, checksum, options, awaited),
+                _service(fn, options.skip_await, awaited),
             )
         deployed[name] = DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
     return deployed
@@ -152,11 +164,11 @@ def _probe() -> k8s.core.v1.ProbeArgs:
 
 
 def _deployment(
-    fn: FunctionPlan, checksum: pulumi.Output[str], skip_await: bool, opts: pulumi.ResourceOptions
+    fn: FunctionPlan, checksum: pulumi.Output[str], options: KubernetesOptions, opts: pulumi.ResourceOptions
 ) -> k8s.apps.v1.Deployment:
     name, readonly = fn.name, fn.function.readonly_root_filesystem
     selector = {FUNCTION_LABEL: name}
-    annotations = _annotations(fn, skip_await)
+    annotations = _annotations(fn, options.skip_await)
     pod_annotations = {k: v for k, v in annotations.items() if k != SKIP_AWAIT_ANNOTATION}
     volumes: list[k8s.core.v1.VolumeArgs] = []
     mounts: list[k8s.core.v1.VolumeMountArgs] = []
@@ -209,7 +221,7 @@ def _deployment(
                         k8s.core.v1.ContainerArgs(
                             name=name,
                             image=fn.function.image,
-                            image_pull_policy="Always",
+                            image_pull_policy=options.image_pull_policy,
                             ports=[
                                 k8s.core.v1.ContainerPortArgs(
                                     name="http", container_port=WATCHDOG_PORT, protocol="TCP"

@@ -18,18 +18,33 @@ TARGETS = ("kubernetes", "swarm")
 SECRETS_MOUNT_PATH = "/var/openfaas/secrets"
 SCALE_MIN_LABEL = "com.openfaas.scale.min"
 
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_SECRET_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
-_SWARM_NAME = re.compile(r"^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$")
+# Every pattern is used with `fullmatch` and `re.ASCII`: `$` alone also matches before a final
+# newline, and `\d`/`\w` would take Unicode digits and letters.
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", re.ASCII)
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_SECRET_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
+_SWARM_NAME = re.compile(r"[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?", re.ASCII)
 # docker/distribution reference grammar, simplified: [host[:port]/]path[:tag][@digest]
 _IMAGE = re.compile(
-    r"^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
+    r"(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
 )
-_K8S_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$")
+_K8S_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?", re.ASCII)
+
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
+_ENV_NAME = re.compile(r"[!-<>-~]+", re.ASCII)  # printable ASCII but '=' (Kubernetes 1.30+)
+KUBERNETES_ANNOTATIONS_BYTES = 256 * 1024
+
+KUBERNETES_NAME_CHARS = 63
+KUBERNETES_KEY_CHARS = 253
+KUBERNETES_SECRET_BYTES = 1 << 20  # the API server's limit on a Secret's data
+SWARM_SECRET_BYTES = 500 * 1024  # moby's MaxSecretSize
+SWARM_NAME_CHARS = 64
+# pulumi-docker names a secret `<resource name>-<7 hex>` (tfbridge autonaming): 8 characters more.
+SWARM_AUTONAME_SUFFIX_CHARS = 8
 
 
 class PlanError(ValueError):
@@ -90,11 +105,13 @@ def make_plan(
     default_namespace: str,
     configured_secrets: Collection[str] | Mapping[str, Sequence[str]],
     empty_secrets: Collection[str] = (),
+    file_sizes: Mapping[str, Mapping[str, int]] | None = None,
 ) -> DeployPlan:
     """Check `stack` against `target` and the secrets set in config, and plan resources.
 
     `configured_secrets` names the secrets set in config, or maps each to its file names (a
-    secret given by name alone is one file of the same name).
+    secret given by name alone is one file of the same name). `file_sizes` (secret -> file ->
+    bytes), when given, is checked against the target's size limits.
     """
     files_of = (
         {name: tuple(files) for name, files in configured_secrets.items()}
@@ -114,7 +131,7 @@ def make_plan(
         errors.extend(f"{where}: {e}" for e in _function_errors(fn, kube))
         warnings.extend(f"{where}: {w}" for w in _function_warnings(fn, kube))
         namespace = (fn.namespace or default_namespace) if kube else ""
-        if kube and not _DNS1123_LABEL.match(namespace):
+        if kube and (len(namespace) > KUBERNETES_NAME_CHARS or not _DNS1123_LABEL.fullmatch(namespace)):
             source = "its 'namespace:'" if fn.namespace else "the 'namespace' config"
             errors.append(
                 f"{where}: namespace {namespace!r} (from {source}) is not a valid Kubernetes namespace "
@@ -136,6 +153,9 @@ def make_plan(
 
     errors.extend(_collisions(stack.path, functions.values(), secret_plans.values()))
     errors.extend(_bad_file_names(secret_plans.values()))
+    errors.extend(_too_large(secret_plans.values(), file_sizes or {}, kube))
+    if not kube:
+        errors.extend(_swarm_name_clashes(secret_plans.values()))
     errors.extend(_missing(stack, files_of, empty_secrets))
     if errors:
         raise PlanError("\n".join(errors))
@@ -149,6 +169,57 @@ def make_plan(
     return DeployPlan(target, functions, ordered, tuple(warnings))
 
 
+def swarm_secret_name(secret: SecretPlan, file: str) -> str:
+    """The resource name of one file of a Swarm secret: the secret's name for its own file,
+    else `<secret>.<file>`; Docker then sees it with the provider's `-<7 hex>` suffix."""
+    single = secret.files == (file,) and file == secret.name
+    return secret.resource_name if single else f"{secret.resource_name}.{file}"
+
+
+def _too_large(
+    plans: Collection[SecretPlan], sizes: Mapping[str, Mapping[str, int]], kube: bool
+) -> list[str]:
+    errors: list[str] = []
+    for plan in sorted(plans, key=lambda p: p.resource_name):
+        files = sizes.get(plan.name, {})
+        if kube and sum(files.values()) > KUBERNETES_SECRET_BYTES:
+            errors.append(
+                f"secret {plan.name!r} holds {sum(files.values())} bytes: a Kubernetes Secret holds at "
+                f"most 1 MiB ({KUBERNETES_SECRET_BYTES} bytes): split it into several secrets"
+            )
+        if not kube:
+            for file in sorted(files):
+                if files[file] > SWARM_SECRET_BYTES:
+                    errors.append(
+                        f"secret {plan.name!r}: file {file!r} holds {files[file]} bytes: a Docker "
+                        f"secret holds at most 500 KiB ({SWARM_SECRET_BYTES} bytes): make it smaller"
+                    )
+    return errors
+
+
+def _swarm_name_clashes(plans: Collection[SecretPlan]) -> list[str]:
+    owners: dict[str, str] = {}
+    errors: list[str] = []
+    for plan in sorted(plans, key=lambda p: p.name):
+        for file in plan.files:
+            name = swarm_secret_name(plan, file)
+            what = f"secret {plan.name!r}" + ("" if name == plan.name else f" (file {file!r})")
+            longest = SWARM_NAME_CHARS - SWARM_AUTONAME_SUFFIX_CHARS
+            if len(name) > longest and len(plan.name) <= SWARM_NAME_CHARS:
+                errors.append(
+                    f"{what} becomes the Docker secret {name!r} plus the provider's 8-character "
+                    f"suffix (-<7 hex>), more than Docker's {SWARM_NAME_CHARS}: make "
+                    f"'<secret>.<file>' (or the secret's name) at most {longest} characters"
+                )
+            if name in owners and owners[name] != what:
+                errors.append(
+                    f"{owners[name]} and {what} would both become the Docker secret {name!r}: "
+                    "rename one of them in the stack file and in the 'secrets' config"
+                )
+            owners.setdefault(name, what)
+    return errors
+
+
 def missing_secret_command(name: str) -> str:
     """The command that sets a secret the way the program reads it."""
     return f"pulumi config set --secret --path 'secrets.{name}' <value>"
@@ -156,35 +227,42 @@ def missing_secret_command(name: str) -> str:
 
 def _function_errors(fn: Function, kube: bool) -> list[str]:
     errors: list[str] = []
-    if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.match(fn.name)):
+    if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.fullmatch(fn.name)):
         suggestion = re.sub(r"[^a-z0-9]+", "-", fn.name.lower()).strip("-")[:63].rstrip("-")
         errors.append(
             "the name must be a valid DNS-1035 label on Kubernetes (lower-case letters, digits and "
             "'-', starting with a letter, at most 63 characters): rename the function"
-            + (f", e.g. to {suggestion!r}" if _DNS1035_LABEL.match(suggestion) else "")
+            + (f", e.g. to {suggestion!r}" if _DNS1035_LABEL.fullmatch(suggestion) else "")
         )
-    if not kube and (len(fn.name) > 63 or not _SWARM_NAME.match(fn.name)):
+    if not kube and (len(fn.name) > 63 or not _SWARM_NAME.fullmatch(fn.name)):
         errors.append(
             "the name is not a valid Docker service name (at most 63 letters, digits, '-', '_' and '.', "
             "starting and ending with a letter or digit): rename the function"
         )
     if not fn.image:
         errors.append("no 'image': add the image to deploy, e.g. 'image: ghcr.io/owner/name:tag'")
-    elif not _IMAGE.match(fn.image):
+    elif not _IMAGE.fullmatch(fn.image):
         fix = ""
         if fn.image.startswith("/") or "//" in fn.image or fn.image.endswith((":", "/")):
             fix = ": it has an empty part, is a ${VARIABLE} in it unset?"
-        elif _IMAGE.match(fn.image.lower()):
+        elif _IMAGE.fullmatch(fn.image.lower()):
             fix = ": write the repository in lower case"
         errors.append(
             f"image {fn.image!r} is not a valid image reference "
             f"(expected [registry/]repository[:tag][@digest], lower-case repository){fix}"
         )
+    for name in sorted(fn.environment):
+        if not _ENV_NAME.fullmatch(name):
+            errors.append(
+                f"environment variable {name!r} is not a valid name (printable ASCII without '=' or "
+                "spaces): rename it"
+            )
     if kube:
+        errors.extend(_metadata_errors(fn))
         for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
             for unit, value in (("memory", resources.memory if resources else ""),
                                 ("cpu", resources.cpu if resources else "")):  # fmt: skip
-                if value and not _K8S_QUANTITY.match(value):
+                if value and not _K8S_QUANTITY.fullmatch(value):
                     example = "128Mi or 1Gi" if unit == "memory" else "100m or 0.5"
                     errors.append(
                         f"{kind}.{unit} {value!r} is not a Kubernetes quantity: write e.g. {example}"
@@ -196,6 +274,44 @@ def _function_errors(fn: Function, kube: bool) -> list[str]:
             if resources and resources.cpu and parse_nano_cpus(resources.cpu) is None:
                 errors.append(f"{kind}.cpu {resources.cpu!r} is not a CPU amount (e.g. 0.5, 500m)")
     return errors
+
+
+def _metadata_errors(fn: Function) -> list[str]:
+    """Labels and annotations the Kubernetes API server would refuse (checked without quoting
+    values, which may be anything)."""
+    errors: list[str] = []
+    for kind, values in (("label", fn.labels), ("annotation", fn.annotations)):
+        for key in sorted(values):
+            problem = _qualified_name_problem(key)
+            if problem:
+                errors.append(f"{kind} {key!r}: {problem} on Kubernetes: rename it")
+    for key in sorted(fn.labels):
+        value = fn.labels[key]
+        if len(value) > KUBERNETES_NAME_CHARS or (value and not _LABEL_NAME.fullmatch(value)):
+            errors.append(
+                f"label {key!r}: the value is not a valid Kubernetes label value (at most 63 letters, "
+                "digits, '-', '_' and '.', starting and ending with a letter or digit): change it, or "
+                "make it an annotation"
+            )
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in fn.annotations.items())
+    if size > KUBERNETES_ANNOTATIONS_BYTES:
+        errors.append(
+            f"the annotations hold {size} bytes; Kubernetes allows 256 KiB ({KUBERNETES_ANNOTATIONS_BYTES} "
+            "bytes) in all: make them smaller"
+        )
+    return errors
+
+
+def _qualified_name_problem(key: str) -> str:
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        return "the prefix before '/' is not a DNS subdomain (lower-case letters, digits, '-' and '.')"
+    if not name or len(name) > KUBERNETES_NAME_CHARS or not _LABEL_NAME.fullmatch(name):
+        return (
+            "the name is not valid (at most 63 letters, digits, '-', '_' and '.', starting and ending "
+            "with a letter or digit, after an optional 'prefix/')"
+        )
+    return ""
 
 
 def _function_warnings(fn: Function, kube: bool) -> list[str]:
@@ -215,17 +331,22 @@ def _function_warnings(fn: Function, kube: bool) -> list[str]:
 
 def _secret_name_error(name: str, kube: bool) -> str:
     if kube:
-        if not _SECRET_DATA_KEY.match(name) or name in (".", "..") or name.startswith(".."):
+        if (
+            not _SECRET_DATA_KEY.fullmatch(name)
+            or name in (".", "..")
+            or name.startswith("..")
+            or len(name) > KUBERNETES_KEY_CHARS
+        ):
             return (
                 f"is not a valid file name for a secret (letters, digits, '-', '_' and '.'): {_RENAME_SECRET}"
             )
-        if len(_kube_object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.match(_kube_object_name(name)):
+        if len(_kube_object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(_kube_object_name(name)):
             return (
                 "cannot be turned into a Kubernetes object name (lower-case letters, digits, '-' and "
                 f"'.', starting and ending with a letter or digit): {_RENAME_SECRET}"
             )
         return ""
-    if len(name) > 64 or not _SWARM_NAME.match(name):
+    if len(name) > 64 or not _SWARM_NAME.fullmatch(name):
         return (
             "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.', "
             f"starting and ending with a letter or digit): {_RENAME_SECRET}"
@@ -284,11 +405,14 @@ def _file_clashes(mounted: Sequence[SecretPlan]) -> list[str]:
 
 def _bad_file_names(plans: Collection[SecretPlan]) -> list[str]:
     return [
-        f"secret {plan.name!r}: file name {file!r} is not valid (letters, digits, '-', '_' and '.'): "
-        f"rename it in `secrets.{plan.name}.files`"
+        f"secret {plan.name!r}: file name {file!r} is not valid (letters, digits, '-', '_' and '.', "
+        f"at most {KUBERNETES_KEY_CHARS} characters): rename it in `secrets.{plan.name}.files`"
         for plan in plans
         for file in plan.files
-        if not _SECRET_DATA_KEY.match(file) or file in (".", "..") or file.startswith("..")
+        if not _SECRET_DATA_KEY.fullmatch(file)
+        or file in (".", "..")
+        or file.startswith("..")
+        or len(file) > KUBERNETES_KEY_CHARS
     ]
 
 
@@ -333,13 +457,14 @@ def _replicas(fn: Function, where: str, errors: list[str]) -> int:
     return max(value, 0)
 
 
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?", re.ASCII)
+_CPUS = re.compile(r"(\d+(\.\d*)?|\.\d+)m?", re.ASCII)
 _BINARY_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
 def parse_memory_bytes(text: str) -> int | None:
     """Memory in bytes the way Docker reads it (`go-units.RAMInBytes`: `64m`, `128Mi`, `1g`)."""
-    match = _MEMORY.match(text.strip())
+    match = _MEMORY.fullmatch(text.strip())
     if not match:
         return None
     return int(float(match.group(1)) * _BINARY_UNITS[(match.group(2) or "").lower()])
@@ -351,6 +476,8 @@ def parse_nano_cpus(text: str) -> int | None:
     faas-swarm read the value as a raw NanoCPU integer; integers of 1000 and more keep that meaning.
     """
     value = text.strip()
+    if not _CPUS.fullmatch(value):
+        return None
     try:
         if value.endswith("m"):
             return int(float(value[:-1]) * 1_000_000)

@@ -12,16 +12,32 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
 
 from components.plan import TARGETS
+from components.service_proxy import ClusterAccess
 from components.stackfile import default_stack_path
 
 WORKLOADS = ("deployment", "function-crd")
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+CHECK_ROUTES = ("auto", "gateway", "kubernetes-api")
+# Config keys that mean something on one target only.
+TARGET_KEYS = {
+    "kubernetes": (
+        "namespace",
+        "kubernetesWorkload",
+        "skipAwait",
+        "imagePullPolicy",
+        "kubernetesReadyTimeout",
+        "createNamespaces",
+        "adoptSecrets",
+    ),
+    "swarm": ("swarmNetwork", "swarmConvergeTimeout", "publishedPorts"),
+}
 
 
 class ConfigError(ValueError):
@@ -42,22 +58,51 @@ class Settings:
     filter: str = ""
     regex: str = ""
     secret_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    secret_sizes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     empty_secrets: frozenset[str] = frozenset()
     kubernetes_workload: str = "deployment"
     skip_await: bool = False
+    image_pull_policy: str = "Always"
+    ready_timeout: str = "5m"
+    check_via: str = "auto"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
     swarm_network: str = ""
     swarm_converge_timeout: str = "2m"
     published_ports: Mapping[str, int] = field(default_factory=dict)
     checks: object = None
+    set_keys: frozenset[str] = frozenset()
+    warnings: tuple[str, ...] = ()
 
 
 class SecretValues:
-    """Each OpenFaaS secret's files, as secret Outputs of their base64-encoded content."""
+    """Each OpenFaaS secret's files, as secret Outputs of their base64-encoded content.
 
-    def __init__(self, files: Mapping[str, Mapping[str, pulumi.Output[str]]]) -> None:
+    `plain` (secret name -> its files' content) is kept only so that `texts` can compare values
+    with plain-text settings before anything is registered.
+    """
+
+    def __init__(
+        self,
+        files: Mapping[str, Mapping[str, pulumi.Output[str]]],
+        plain: Mapping[str, Mapping[str, bytes]] | None = None,
+    ) -> None:
         self._files = files
+        self._plain = dict(plain or {})
+
+    def texts(self) -> dict[str, str]:
+        """Each secret's text as `text` gives it, and each file of a several-file secret as
+        `<secret>.files.<file>`: for comparisons only, never to be shown or registered."""
+        texts: dict[str, str] = {}
+        for name, files in self._plain.items():
+            if not files:
+                continue
+            content = files[name] if name in files else files[sorted(files)[0]]
+            texts[name] = content.decode("utf-8", "replace")
+            if set(files) != {name}:
+                for file, data in files.items():
+                    texts[f"{name}.files.{file}"] = data.decode("utf-8", "replace")
+        return texts
 
     def files(self, name: str) -> Mapping[str, pulumi.Output[str]]:
         """File name -> base64 content of secret `name`."""
@@ -84,7 +129,24 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         raise ConfigError(
             f"config 'kubernetesWorkload' is {workload!r}; it must be one of {', '.join(WORKLOADS)}"
         )
+    pull_policy = config.get("imagePullPolicy") or "Always"
+    if pull_policy not in PULL_POLICIES:
+        raise ConfigError(
+            f"config 'imagePullPolicy' is {pull_policy!r}; it must be one of {', '.join(PULL_POLICIES)} "
+            "(as a container's imagePullPolicy)"
+        )
+    if config.get("kubernetesReadyTimeout") == "0":
+        raise ConfigError(
+            "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
+            "(not to wait at all, set `pulumi config set skipAwait true`)"
+        )
+    check_via = config.get("checkVia") or "auto"
+    if check_via not in CHECK_ROUTES:
+        raise ConfigError(f"config 'checkVia' is {check_via!r}; it must be one of {', '.join(CHECK_ROUTES)}")
+    if check_via == "kubernetes-api" and target != "kubernetes":
+        raise ConfigError("config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
     secrets = _read_secrets(config)
+    set_keys = frozenset(key for keys in TARGET_KEYS.values() for key in keys if config.get(key) is not None)
     settings = Settings(
         target=target,
         stack_file=project_dir / stack_file if stack_file else default_stack_path(project_dir),
@@ -93,15 +155,23 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         filter=config.get("filter") or "",
         regex=config.get("regex") or "",
         secret_files={name: tuple(sorted(files)) for name, files in secrets.items()},
+        secret_sizes={
+            name: {file: len(data) for file, data in files.items()} for name, files in secrets.items()
+        },
         empty_secrets=frozenset(name for name, files in secrets.items() if not all(files.values())),
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
+        image_pull_policy=pull_policy,
+        ready_timeout=_duration(config, "kubernetesReadyTimeout", "5m"),
+        check_via=check_via,
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
         swarm_network=config.get("swarmNetwork") or "",
-        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout"),
+        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m"),
         published_ports=_ports(config),
         checks=_object(config, "checks"),
+        set_keys=set_keys,
+        warnings=tuple(_credential_warnings(config)),
     )
     values = SecretValues(
         {
@@ -110,9 +180,116 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
                 for file, content in files.items()
             }
             for name, files in secrets.items()
-        }
+        },
+        secrets,
     )
     return settings, values
+
+
+def check_route(
+    settings: Settings, kubeconfig: str | None, context: str | None, env: Mapping[str, str]
+) -> ClusterAccess | None:
+    """The cluster the checks go through (the API server's service proxy), or None for the gateway.
+
+    `auto`: on Kubernetes the API server, unless the `gateway` config or `$OPENFAAS_URL` names a
+    gateway (a stack file's `provider.gateway` is mostly faas-cli's port-forward default).
+    """
+    via = settings.check_via
+    if via == "auto":
+        named = settings.gateway or env.get("OPENFAAS_URL")
+        via = "kubernetes-api" if settings.target == "kubernetes" and not named else "gateway"
+    if via != "kubernetes-api":
+        return None
+    if kubeconfig and kubeconfig.lstrip().startswith(("apiVersion", "{", "clusters", "kind")):
+        raise ConfigError(
+            "the invoke checks go through the Kubernetes API server, which needs "
+            "'kubernetes:kubeconfig' to be a file path, not the kubeconfig's content (its "
+            "credentials would be stored in the check's state): set it to a path, or set "
+            "`pulumi config set checkVia gateway` and a `gateway`"
+        )
+    return ClusterAccess(kubeconfig or "", context or "")
+
+
+def target_option_problems(settings: Settings, functions: Collection[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for target options that do nothing: set for the other target, naming
+    a function or secret that is not deployed, or publishing one host port twice.
+
+    `functions` are the functions deployed. A name that matches nothing is an error, or only a
+    warning when `filter`/`regex` may have left it out.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    other = "swarm" if settings.target == "kubernetes" else "kubernetes"
+    on = {"kubernetes": "Kubernetes", "swarm": "Docker Swarm"}
+    for key in TARGET_KEYS[other]:
+        if key in settings.set_keys:
+            warnings.append(
+                f"{_file()}: config '{key}' has no effect on {on[settings.target]} (it is for "
+                f"target {other}): remove it with `pulumi config rm {key}`"
+            )
+    filtered = bool(settings.filter or settings.regex)
+    report = warnings if filtered else errors
+    why = " (left out by 'filter'/'regex'?)" if filtered else ""
+    if settings.target == "swarm":
+        by_port: dict[int, list[str]] = {}
+        for name, port in sorted(settings.published_ports.items()):
+            by_port.setdefault(port, []).append(name)
+            if name not in functions:
+                report.append(
+                    f"{_file()}: config 'publishedPorts.{name}': no function {name!r} is deployed{why}; "
+                    f"remove it with `pulumi config rm --path 'publishedPorts.{name}'`"
+                )
+        for port, names in sorted(by_port.items()):
+            if len(names) > 1:
+                errors.append(
+                    f"{_file()}: config 'publishedPorts': functions {', '.join(names)} publish the "
+                    f"same host port {port}; a host port can be published once: give each its own"
+                )
+    return errors, warnings
+
+
+def target_secret_problems(settings: Settings, secrets: Collection[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for `adoptSecrets` entries naming a secret that is not deployed."""
+    if settings.target != "kubernetes":
+        return [], []
+    filtered = bool(settings.filter or settings.regex)
+    problems: list[str] = []
+    for name in sorted(settings.adopt_secrets - set(secrets)):
+        problems.append(
+            f"{_file()}: config 'adoptSecrets' names {name!r}, a secret no deployed function uses"
+            + (" (left out by 'filter'/'regex'?)" if filtered else "")
+            + ": remove it from the list"
+        )
+    return ([], problems) if filtered else (problems, [])
+
+
+def _file() -> str:
+    return f"Pulumi.{pulumi.get_stack()}.yaml"
+
+
+def _credential_warnings(config: pulumi.Config) -> list[str]:
+    """Warnings for a URL password kept in plain text in the stack's config file."""
+    urls = [("gateway", "gateway", config.get("gateway") or "", "gateway <url>")]
+    checks = _object(config, "checks")
+    if isinstance(checks, dict):
+        urls += [
+            ("checks", f"checks.{name}.url", entry["url"], f"--path 'checks.{name}.url' <url>")
+            for name, entry in sorted(checks.items())
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str)
+        ]
+    warnings: list[str] = []
+    for key, where, url, command in urls:
+        userinfo = re.match(r"(?s)[^:/?#]*://([^/?#]*)@", url)
+        if (
+            userinfo
+            and ":" in userinfo.group(1)
+            and not pulumi.runtime.is_config_secret(config.full_key(key))
+        ):
+            warnings.append(
+                f"{_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
+                f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"
+            )
+    return warnings
 
 
 def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
@@ -172,9 +349,9 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
     return raw
 
 
-def _duration(config: pulumi.Config, key: str) -> str:
-    value = config.get(key) or "2m"
-    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value):
+def _duration(config: pulumi.Config, key: str, default: str) -> str:
+    value = config.get(key) or default
+    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value, re.ASCII):
         raise ConfigError(f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait")
     return value
 
@@ -212,7 +389,7 @@ def _ports(config: pulumi.Config) -> dict[str, int]:
     ports: dict[str, int] = {}
     if isinstance(raw, dict):
         for name, port in raw.items():
-            if isinstance(port, (int, str)) and str(port).isdigit() and 0 < int(port) < 65536:
+            if isinstance(port, (int, str)) and re.fullmatch(r"[0-9]+", str(port)) and 0 < int(port) < 65536:
                 ports[name] = int(port)
     if not isinstance(raw, dict) or len(ports) != len(raw):
         raise ConfigError(

@@ -269,7 +269,7 @@ def glob_match(pattern: str, name: str) -> bool:
 
 def _re2_search(path: Path, regex: str) -> Callable[[str], bool]:
     try:
-        import re2  # type: ignore[import-untyped]  # google-re2: Go's regexp syntax, linear time
+        import re2  # google-re2: Go's regexp syntax, linear time
     except ImportError:
         raise StackFileError(
             path,

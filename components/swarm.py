@@ -22,6 +22,7 @@ from components.plan import (
     SecretPlan,
     parse_memory_bytes,
     parse_nano_cpus,
+    swarm_secret_name,
 )
 from components.settings import SecretValues
 
@@ -69,9 +70,8 @@ def _secret(
     # No explicit name: the provider names it `<resource name>-<random>`, and a new value replaces
     # it create-first. (An explicit name makes the provider delete first, which Swarm refuses
     # while a service still mounts the secret.) A file of a several-file secret is `<secret>.<file>`.
-    single = secret.files == (file,) and file == secret.name
     return docker.Secret(
-        secret.resource_name if single else f"{secret.resource_name}.{file}",
+        swarm_secret_name(secret, file),
         data=content,
         labels=[docker.SecretLabelArgs(label=OWNER_LABEL[0], value=OWNER_LABEL[1])],
         opts=opts,

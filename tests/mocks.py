@@ -82,7 +82,10 @@ def run_program(
     """
     mocks = RecordingMocks() if mocks is None else mocks
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False, logger=mocks.logger)
-    values = {f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v) for k, v in (config or {}).items()}
+    values = {
+        k if ":" in k else f"{PROJECT}:{k}": v if isinstance(v, str) else json.dumps(v)
+        for k, v in (config or {}).items()
+    }
     secret_keys = []
     if secrets is not None:
         values[f"{PROJECT}:secrets"] = secrets if isinstance(secrets, str) else json.dumps(secrets)

@@ -90,9 +90,12 @@ def ours(folder: Path, text: str, secrets: set[str]) -> dict[str, dict[str, Any]
     """The `Function` resources the program registers for `text`, by function name."""
     (folder / "stack.yaml").write_text(text, encoding="utf-8")
     values = {name: f"value-of-{name}-0123456789" for name in secrets}
-    mocks = run_program(
-        folder, config={"target": "kubernetes", "kubernetesWorkload": "function-crd"}, secrets=values
-    )
+    config = {
+        "target": "kubernetes",
+        "kubernetesWorkload": "function-crd",
+        "gateway": "http://gateway.openfaas:8080",  # some corpus files say http://${GATEWAY_IP}:8080
+    }
+    mocks = run_program(folder, config=config, secrets=values)
     found = {}
     for registered in mocks.of_type(FUNCTION).values():
         resource = registered.plain()

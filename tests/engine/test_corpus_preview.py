@@ -13,7 +13,7 @@ from pulumi import automation as auto
 
 from components.stackfile import StackFileError, load_stack
 from tests.engine.harness import EngineProject, new_project, require_toolchain
-from tests.engine.test_kubernetes import KUBECONFIG
+from tests.engine.kube_support import KUBECONFIG
 from tests.test_corpus import CORPUS, REJECTED
 
 pytestmark = pytest.mark.engine

@@ -1,17 +1,16 @@
-"""`kubernetesWorkload: function-crd` on the real engine against the local API server (`make kube`,
+"""`kubernetesWorkload: function-crd` on the real engine against the local cluster (`make kube`,
 which installs the `Function` CRD from `../shared/openfaas/crds/openfaas.com_functions.yaml`): the
 API server's schema validation checks what we send, and what it stores equals what
 `faas-cli generate --api=openfaas.com/v1` prints for the same file (issue 11, item 4), but for what
 the program adds on purpose (`tests/differential/test_function_crd.py` says what and why).
 
-There is no operator and no kubelet: nothing reconciles the Functions, so the tests turn on
-`skipAwait`, turn the invoke check off, and read back what the API server stored.
+There is no OpenFaaS operator: nothing turns a Function into pods, so the tests turn on `skipAwait`,
+turn the invoke check off, and read back what the API server stored.
 """
 
 from __future__ import annotations
 
 import subprocess
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ import pytest
 from components.stackfile import StackFileError, load_stack
 from tests.differential import faas_cli
 from tests.differential.test_function_crd import REFUSED, generated, kube_names, normal, on_purpose
-from tests.engine.harness import ROOT, EngineProject, new_project, require_toolchain
-from tests.engine.test_kubernetes import KUBECONFIG, kubectl
+from tests.engine.harness import ROOT, EngineProject, new_project
+from tests.engine.kube_support import KUBECONFIG, delete_namespace, kubectl, require_node, unique_namespace
 from tests.mocks import DEMO_SECRET
 from tests.test_corpus import CORPUS, REJECTED
 
@@ -32,9 +31,7 @@ LOADABLE = sorted(p.name for p in CORPUS.glob("*") if p.name not in REJECTED and
 
 
 def require_crd_and_faas_cli() -> Path:
-    require_toolchain()
-    if not KUBECONFIG.exists():
-        raise RuntimeError(f"{KUBECONFIG} is missing: run `make kube`")
+    require_node()
     try:
         kubectl("get", "crd", CRD)
     except subprocess.CalledProcessError:
@@ -55,6 +52,7 @@ def crd_project(tmp: Path, namespace: str) -> EngineProject:
     project.set("namespace", namespace)
     project.set("createNamespaces", True)
     project.set("skipAwait", True)
+    project.set("gateway", "http://gateway.openfaas:8080")  # some corpus files say http://${GATEWAY_IP}:8080
     project.set("kubernetes:kubeconfig", str(KUBECONFIG))
     return project
 
@@ -68,7 +66,7 @@ def stored(namespace: str) -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineProject, str, Path]]:
     binary = require_crd_and_faas_cli()
-    namespace = f"of-crd-{uuid.uuid4().hex[:8]}"
+    namespace = unique_namespace("of-crd")
     project = crd_project(tmp_path_factory.mktemp("crd"), namespace)
     project.set("checks", {"protectedapi": {"enabled": False}})
     project.set_secret("secret_api_key", DEMO_SECRET)
@@ -76,6 +74,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EnginePr
     yield project, namespace, binary
     project.destroy()
     project.stack.workspace.remove_stack(project.stack.name)
+    delete_namespace(namespace)
 
 
 def test_the_example_stack_is_stored_as_faas_cli_generate_prints_it(
@@ -105,7 +104,7 @@ def test_no_secret_value_is_in_state_config_or_output(example: tuple[EngineProje
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineProject, str, Path]]:
     binary = require_crd_and_faas_cli()
-    namespace = f"of-crdc-{uuid.uuid4().hex[:8]}"
+    namespace = unique_namespace("of-crdc")
     project = crd_project(tmp_path_factory.mktemp("crd-corpus"), namespace)
     folder = project.workdir / "corpus"
     folder.mkdir()
@@ -122,6 +121,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EnginePro
     yield project, namespace, binary
     project.destroy()
     project.stack.workspace.remove_stack(project.stack.name)
+    delete_namespace(namespace)
 
 
 @pytest.mark.parametrize("name", LOADABLE)

@@ -1,65 +1,52 @@
-"""The example stack on the real engine against the local API server (`make kube`).
+"""The example stack on the real engine and the local single-node cluster (`make kube`).
 
-There is no kubelet, so pods never start: the tests turn on `skipAwait` and turn the invoke check
-off, and read back what the API server stored.
+The node runs the pods: `up` waits for the Deployment as Pulumi does on any cluster, and the
+invoke check reaches the function through the API server's service proxy with the kubeconfig's
+credentials (no gateway runs here).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import os
 import re
-import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import pytest
 from pulumi import automation as auto
 
-from tests.engine.harness import ROOT, EngineProject, new_project, require_toolchain
+from tests.engine.harness import EngineProject
+from tests.engine.kube_support import (
+    KUBECONFIG,
+    SAMPLE_IMAGE,
+    call_function,
+    delete_namespace,
+    kube_project,
+    kubectl,
+    pods,
+    unique_namespace,
+)
 from tests.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
-KUBECONFIG = ROOT / ".toolchain" / "kubeconfig"
 ROTATED = "Zx9!rotated-value-4711"
-
-
-def kubectl(*args: str, output: str = "json") -> Any:
-    cache = Path(os.environ.get("OPENFAAS_STACK_CACHE", Path.home() / ".cache/openfaas-stack"))
-    command = [str(cache / "kube/bin/kubectl"), f"--kubeconfig={KUBECONFIG}", *args, "-o", output]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-    return json.loads(out) if output == "json" else out
-
-
-def kube_project(tmp: Path, namespace: str) -> EngineProject:
-    tmp.mkdir(parents=True, exist_ok=True)
-    require_toolchain()
-    if not KUBECONFIG.exists():
-        raise RuntimeError(f"{KUBECONFIG} is missing: run `make kube`")
-    project = new_project(tmp, "kube")
-    project.set("target", "kubernetes")
-    project.set("namespace", namespace)
-    project.set("createNamespaces", True)
-    project.set("skipAwait", True)
-    project.set("checks", {"protectedapi": {"enabled": False}})
-    project.set("kubernetes:kubeconfig", str(KUBECONFIG))
-    project.set_secret("secret_api_key", DEMO_SECRET)
-    return project
+UNLOCKED, DENIED = "Unlocked the function!", "Access denied!"
 
 
 @pytest.fixture(scope="module")
 def deployed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EngineProject, str]]:
-    namespace = f"of-{uuid.uuid4().hex[:8]}"
+    namespace = unique_namespace("of")
     project = kube_project(tmp_path_factory.mktemp("kube"), namespace)
+    project.set_secret("secret_api_key", DEMO_SECRET)
     project.preview()
     project.up()
     yield project, namespace
     project.destroy()
     project.stack.workspace.remove_stack(project.stack.name)
+    delete_namespace(namespace)
 
 
 def test_up_creates_the_secret_named_for_dns_keyed_by_the_openfaas_name(
@@ -87,11 +74,44 @@ def test_up_creates_the_deployment_with_the_projected_secret_volume(
     assert deployment["metadata"]["labels"] == {"faas_function": "protectedapi"}
 
 
+def test_up_returns_when_the_deployment_is_ready(deployed: tuple[EngineProject, str]) -> None:
+    _, namespace = deployed
+    status = kubectl("get", "deployment", "protectedapi", "-n", namespace)["status"]
+    assert (status.get("readyReplicas"), status.get("updatedReplicas")) == (1, 1)
+    [pod] = pods(namespace, "protectedapi")
+    assert pod["status"]["phase"] == "Running"
+    assert pod["spec"]["containers"][0]["image"] == SAMPLE_IMAGE
+
+
 def test_up_creates_the_service_on_port_8080(deployed: tuple[EngineProject, str]) -> None:
     _, namespace = deployed
     service = kubectl("get", "service", "protectedapi", "-n", namespace)
     assert service["spec"]["selector"] == {"faas_function": "protectedapi"}
     assert [(p["port"], p["targetPort"]) for p in service["spec"]["ports"]] == [(8080, 8080)]
+
+
+def test_the_invoke_check_passed_through_the_api_server(deployed: tuple[EngineProject, str]) -> None:
+    project, namespace = deployed
+    log = "\n".join(project.outputs)
+    assert "protectedapi: HTTP 200 after" in log, log
+    assert "protectedapi: without X-Api-Key: HTTP 200 with body 'Access denied!', refused as expected" in log
+    [check] = [
+        r
+        for r in json.loads(project.exported_state())["deployment"]["resources"]
+        if "InvokeCheck" in r["type"]
+    ]
+    assert check["outputs"]["url"] == (
+        f"kubernetes-api:///api/v1/namespaces/{namespace}/services/protectedapi:8080/proxy/"
+    )
+    assert check["outputs"]["status"] == 200
+
+
+def test_the_function_unlocks_with_the_secret_and_refuses_without_it(
+    deployed: tuple[EngineProject, str],
+) -> None:
+    _, namespace = deployed
+    assert call_function(namespace, "protectedapi", {"X-Api-Key": DEMO_SECRET}) == (200, UNLOCKED + "\n")
+    assert call_function(namespace, "protectedapi") == (200, DENIED + "\n")
 
 
 def test_a_second_preview_shows_no_changes(deployed: tuple[EngineProject, str]) -> None:
@@ -105,7 +125,9 @@ def replica_sets(namespace: str) -> list[str]:
     return sorted(item["metadata"]["name"] for item in items)
 
 
-def test_rotating_the_secret_updates_in_place_and_rolls_the_pods(deployed: tuple[EngineProject, str]) -> None:
+def test_rotating_the_secret_rolls_pods_that_take_the_new_value_and_refuse_the_old(
+    deployed: tuple[EngineProject, str],
+) -> None:
     project, namespace = deployed
     before = kubectl("get", "deployment", "protectedapi", "-n", namespace)
     uid = kubectl("get", "secret", "secret-api-key", "-n", namespace)["metadata"]["uid"]
@@ -113,34 +135,110 @@ def test_rotating_the_secret_updates_in_place_and_rolls_the_pods(deployed: tuple
     result = project.up()
     changes = cast(dict[str, int], result.summary.resource_changes or {})
     assert set(changes) == {"same", "update"}, result.stdout
-    assert changes["update"] == 2, result.stdout  # the Secret and the Deployment's pod template
+    assert changes["update"] == 3, result.stdout  # the Secret, the pod template, the check
     after = kubectl("get", "deployment", "protectedapi", "-n", namespace)
     assert after["metadata"]["uid"] == before["metadata"]["uid"]
     assert kubectl("get", "secret", "secret-api-key", "-n", namespace)["metadata"]["uid"] == uid
     annotation = "openfaas-stack/secrets-checksum"
     old, new = (d["spec"]["template"]["metadata"]["annotations"][annotation] for d in (before, after))
     assert old != new
-    deadline = time.monotonic() + 30
-    while len(replica_sets(namespace)) < 2 and time.monotonic() < deadline:
-        time.sleep(1)
     assert len(replica_sets(namespace)) == 2
+    # `up` waited for the roll: the pods that answer now are the new ones
+    assert call_function(namespace, "protectedapi", {"X-Api-Key": ROTATED}) == (200, UNLOCKED + "\n")
+    assert call_function(namespace, "protectedapi", {"X-Api-Key": DEMO_SECRET}) == (200, DENIED + "\n")
+    assert "protectedapi: HTTP 200 after" in result.stdout + result.stderr
 
 
 def test_no_secret_value_is_in_state_config_or_output(deployed: tuple[EngineProject, str]) -> None:
     project, _ = deployed
     state = project.exported_state()
     for value in (DEMO_SECRET, ROTATED):
-        assert value not in state
-        assert project.files_containing(value) == []
-        assert [text for text in project.outputs if value in text] == []
+        for encoded in (value, base64.b64encode(value.encode()).decode()):
+            assert encoded not in state
+            assert project.files_containing(encoded) == []
+            assert [text for text in project.outputs if encoded in text] == []
 
 
 def test_destroy_leaves_nothing_behind(deployed: tuple[EngineProject, str]) -> None:
     project, namespace = deployed
     project.destroy()
+    deadline = time.monotonic() + 60
+    while pods(namespace, "protectedapi") and time.monotonic() < deadline:
+        time.sleep(1)
+    assert pods(namespace, "protectedapi") == []
     namespaces = [n["metadata"]["name"] for n in kubectl("get", "namespaces")["items"]]
     if namespace in namespaces:  # the namespace controller may still be finalizing it
-        assert kubectl("get", "all,secrets", "-n", namespace)["items"] == []
+        assert kubectl("get", "deployments,services,secrets", "-n", namespace)["items"] == []
+
+
+# ---------------------------------------------------------------- functions that never get ready
+
+BROKEN_STACKS = {
+    "missing-image": (
+        "functions/never-loaded:latest", {}, "ErrImageNeverPull"
+    ),
+    "crash-on-start": (
+        SAMPLE_IMAGE, {"port": "not-a-port"}, "CrashLoopBackOff"
+    ),
+}  # fmt: skip
+
+
+def write_stack(project: EngineProject, image: str, environment: dict[str, str]) -> None:
+    env = "".join(f"      {k}: {json.dumps(v)}\n" for k, v in environment.items())
+    (project.workdir / "stack.yaml").write_text(
+        "provider:\n  name: openfaas\nfunctions:\n  protectedapi:\n"
+        f"    image: {image}\n    secrets:\n      - secret_api_key\n"
+        + (f"    environment:\n{env}" if env else "")
+    )
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_STACKS))
+def test_a_function_that_never_gets_ready_fails_up_with_its_reason_then_recovers(
+    case: str, tmp_path: Path
+) -> None:
+    image, environment, reason = BROKEN_STACKS[case]
+    namespace = unique_namespace("of-broken")
+    project = kube_project(tmp_path, namespace)
+    project.set("kubernetesReadyTimeout", "40s")
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    write_stack(project, image, environment)
+    try:
+        started = time.monotonic()
+        with pytest.raises(auto.CommandError) as caught:
+            project.up()
+        elapsed = time.monotonic() - started
+        message = str(caught.value)
+        assert "protectedapi" in message
+        assert reason in message, message
+        assert elapsed < 150, f"up took {elapsed:.0f}s to fail"
+        assert "Traceback" not in message
+        write_stack(project, SAMPLE_IMAGE, {})
+        result = project.up()
+        assert "protectedapi: HTTP 200 after" in result.stdout + result.stderr
+        assert set(project.preview().change_summary) == {"same"}
+        assert call_function(namespace, "protectedapi", {"X-Api-Key": DEMO_SECRET})[1] == UNLOCKED + "\n"
+        project.outputs.append(message)
+        assert [text for text in project.outputs if DEMO_SECRET in text] == []
+        project.destroy()
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        delete_namespace(namespace)
+
+
+def test_skip_await_returns_before_the_pods_are_ready(tmp_path: Path) -> None:
+    namespace = unique_namespace("of-skip")
+    project = kube_project(tmp_path, namespace, check=False)
+    project.set("skipAwait", True)
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    write_stack(project, "functions/never-loaded:latest", {})
+    try:
+        project.up()
+        deployment = kubectl("get", "deployment", "protectedapi", "-n", namespace)
+        assert deployment["status"].get("readyReplicas") is None
+        project.destroy()
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        delete_namespace(namespace)
 
 
 def test_an_unreachable_cluster_stops_the_preview_with_a_connection_message(tmp_path: Path) -> None:
@@ -148,7 +246,8 @@ def test_an_unreachable_cluster_stops_the_preview_with_a_connection_message(tmp_
     kubeconfig.write_text(
         re.sub(r"server: https://127\.0\.0\.1:\d+", "server: https://127.0.0.1:1", KUBECONFIG.read_text())
     )
-    project = kube_project(tmp_path / "unreachable", "openfaas-fn")
+    project = kube_project(tmp_path / "unreachable", "openfaas-fn", check=False)
+    project.set_secret("secret_api_key", DEMO_SECRET)
     project.set("kubernetes:kubeconfig", str(kubeconfig))
     with pytest.raises(auto.CommandError) as caught:
         project.preview()
@@ -162,7 +261,7 @@ def test_an_unreachable_cluster_stops_the_preview_with_a_connection_message(tmp_
 
 
 def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path) -> None:
-    namespace = f"of-adopt-{uuid.uuid4().hex[:6]}"
+    namespace = unique_namespace("of-adopt")
     manifest = tmp_path / "existing.json"
     encoded = base64.b64encode(DEMO_SECRET.encode()).decode()
     manifest.write_text(
@@ -189,7 +288,8 @@ def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path)
     )
     kubectl("create", "-f", str(manifest), output="name")
     uid = kubectl("get", "secret", "secret-api-key", "-n", namespace)["metadata"]["uid"]
-    project = kube_project(tmp_path / "adopt", namespace)
+    project = kube_project(tmp_path / "adopt", namespace, check=False)
+    project.set_secret("secret_api_key", DEMO_SECRET)
     project.set("createNamespaces", False)
     project.set("adoptSecrets", ["secret_api_key"])
     try:
@@ -202,3 +302,51 @@ def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path)
     finally:
         project.stack.workspace.remove_stack(project.stack.name, force=True)
         kubectl("delete", "namespace", namespace, "--wait=false", output="name")
+
+
+def test_function_crd_mode_creates_a_function_the_api_server_validates_against_the_crd(
+    tmp_path: Path,
+) -> None:
+    namespace = unique_namespace("of-crd")
+    project = kube_project(tmp_path, namespace, check=False)  # no OpenFaaS operator runs it here
+    project.set("kubernetesWorkload", "function-crd")
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    try:
+        project.up()
+        function = kubectl("get", "functions.openfaas.com", "protectedapi", "-n", namespace)
+        spec = function["spec"]
+        assert {k: v for k, v in spec.items() if k != "annotations"} == {
+            "name": "protectedapi",
+            "image": SAMPLE_IMAGE,
+            "secrets": ["secret-api-key"],
+            "readOnlyRootFilesystem": False,
+        }
+        assert list(spec["annotations"]) == ["openfaas-stack/secrets-checksum"]
+        assert set(project.preview().change_summary) == {"same"}
+        project.destroy()
+        assert kubectl("get", "functions.openfaas.com", "-n", namespace)["items"] == []
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        delete_namespace(namespace)
+
+
+def test_function_crd_mode_sends_limits_in_the_shape_the_crd_schema_accepts(
+    tmp_path: Path,
+) -> None:
+    namespace = unique_namespace("of-crd-bad")
+    project = kube_project(tmp_path, namespace, check=False)
+    project.set("kubernetesWorkload", "function-crd")
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    (project.workdir / "stack.yaml").write_text(
+        "provider:\n  name: openfaas\nfunctions:\n  protectedapi:\n"
+        f"    image: {SAMPLE_IMAGE}\n    secrets:\n      - secret_api_key\n"
+        "    limits:\n      memory: 40Mi\n"
+    )
+    try:
+        project.up()
+        function = kubectl("get", "functions.openfaas.com", "protectedapi", "-n", namespace)
+        assert function["spec"]["limits"] == {"memory": "40Mi"}
+        project.destroy()
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        delete_namespace(namespace)

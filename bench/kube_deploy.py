@@ -1,0 +1,179 @@
+"""`pulumi up` of N functions on the local Kubernetes node against `kubectl apply` + `rollout status`.
+
+The floor is what a user would script instead: one `kubectl apply -f` of the same objects (a
+namespace, and per function a Secret, a Deployment and a Service shaped as the program makes
+them), then `kubectl rollout status` for each Deployment in turn. The program's side is the real
+program with every function's readiness check on (through the API server), so both sides end
+with every function Ready; the program's also with every function answering. Each run starts
+from an empty namespace, deleted after (not timed); sides interleave A B A B ... Then a no-op
+second `up` against a second `kubectl apply` of the unchanged manifest.
+
+    python -m bench.kube_deploy [--functions 30] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import secrets
+import subprocess
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+from bench.common import IMAGE, describe_ref, function_names, make_scratch, ratio_row, secret_of, table, timed
+from tests.engine.kube_support import CACHE, KUBECONFIG
+
+KUBECTL = [str(CACHE / "kube/bin/kubectl"), f"--kubeconfig={KUBECONFIG}"]
+
+
+def kubectl(*args: str, stdin: str | None = None) -> None:
+    subprocess.run([*KUBECTL, *args], input=stdin, check=True, capture_output=True, text=True, timeout=600)
+
+
+def manifest(namespace: str, names: list[str], secret_value: str | None = None) -> str:
+    """The objects the program makes for `names`, as one `kubectl apply` list.
+
+    Each function mounts its own secret as the file `secret_api_key` (what the sample reads);
+    its value is random unless `secret_value` is given.
+    """
+    items: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}]
+    probe = {"httpGet": {"path": "/_/health", "port": 8080}, "initialDelaySeconds": 2, "periodSeconds": 2}
+    for name in names:
+        secret = "secret_api_key"
+        object_name = secret_of(name).replace("_", "-")
+        value = secret_value or secrets.token_urlsafe(18)
+        labels = {"faas_function": name}
+        items += [
+            {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "type": "Opaque",
+                "metadata": {"name": object_name, "namespace": namespace},
+                "data": {secret: base64.b64encode(value.encode()).decode()},
+            },
+            {
+                "apiVersion": "apps/v1",
+                "kind": "Deployment",
+                "metadata": {"name": name, "namespace": namespace, "labels": labels},
+                "spec": {
+                    "replicas": 1,
+                    "selector": {"matchLabels": labels},
+                    "template": {
+                        "metadata": {"labels": labels},
+                        "spec": {
+                            "containers": [
+                                {
+                                    "name": name,
+                                    "image": IMAGE,
+                                    "imagePullPolicy": "Never",
+                                    "ports": [{"name": "http", "containerPort": 8080}],
+                                    "env": [{"name": "write_debug", "value": "false"}],
+                                    "livenessProbe": probe,
+                                    "readinessProbe": probe,
+                                    "volumeMounts": [
+                                        {
+                                            "name": "secrets",
+                                            "mountPath": "/var/openfaas/secrets",
+                                            "readOnly": True,
+                                        }
+                                    ],
+                                }
+                            ],
+                            "volumes": [
+                                {
+                                    "name": "secrets",
+                                    "projected": {
+                                        "sources": [
+                                            {
+                                                "secret": {
+                                                    "name": object_name,
+                                                    "items": [{"key": secret, "path": secret}],
+                                                }
+                                            }
+                                        ]
+                                    },
+                                }
+                            ],
+                        },
+                    },
+                },
+            },
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {"selector": labels, "ports": [{"name": "http", "port": 8080, "targetPort": 8080}]},
+            },
+        ]
+    return json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+
+
+def floor_up(namespace: str, names: list[str]) -> None:
+    kubectl("apply", "-f", "-", stdin=manifest(namespace, names))
+    for name in names:
+        kubectl("rollout", "status", f"deployment/{name}", "-n", namespace, "--timeout=300s")
+
+
+def delete_namespace(namespace: str) -> None:
+    kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--timeout=300s")
+
+
+def measure(n: int, runs: int) -> dict[str, list[float]]:
+    prefix = f"bk{uuid.uuid4().hex[:5]}"
+    program_names, floor_names = function_names(f"{prefix}p", n), function_names(f"{prefix}f", n)
+    program_ns, floor_ns = f"{prefix}-program", f"{prefix}-floor"
+    times: dict[str, list[float]] = {"up": [], "apply": [], "noop-up": [], "noop-apply": []}
+    with tempfile.TemporaryDirectory(prefix="bench-kube-") as tmp:
+        program = make_scratch(
+            Path(tmp),
+            "program",
+            program_names,
+            checks=True,
+            target="kubernetes",
+            extra_config=[
+                f"namespace={program_ns}",
+                "createNamespaces=true",
+                "imagePullPolicy=Never",
+                f"kubernetes:kubeconfig={KUBECONFIG}",
+                # the sample reads secret_api_key, which these functions do not mount: check health
+                *(f"checks.{name}.path=/_/health" for name in program_names),
+            ],
+        )
+        try:
+            for _ in range(runs):
+                times["up"].append(timed(program.up))
+                program.destroy()
+                delete_namespace(program_ns)
+                times["apply"].append(timed(lambda: floor_up(floor_ns, floor_names)))
+                delete_namespace(floor_ns)
+            program.up()
+            floor_up(floor_ns, floor_names)
+            for _ in range(runs):  # nothing changed: the second up / apply of a standing deployment
+                times["noop-up"].append(timed(program.up))
+                times["noop-apply"].append(timed(lambda: floor_up(floor_ns, floor_names)))
+        finally:
+            program.destroy()
+            delete_namespace(program_ns)
+            delete_namespace(floor_ns)
+    return times
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--functions", type=int, default=30)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args(argv)
+    print(f"program at git {describe_ref()}", flush=True)
+    times = measure(args.functions, args.runs)
+    rows = [
+        ratio_row(f"up to Ready (+checked), N={args.functions}", times["up"], times["apply"]),
+        ratio_row(f"no-op up, N={args.functions}", times["noop-up"], times["noop-apply"]),
+    ]
+    print(table(["figure", "pulumi up", "kubectl apply + rollout status", "ratio", "runs"], rows), flush=True)
+
+
+if __name__ == "__main__":
+    main()

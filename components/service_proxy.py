@@ -1,0 +1,152 @@
+"""Invoke a function through the Kubernetes API server's service proxy, as `kubectl` would.
+
+The check's usual way in is the OpenFaaS gateway, but from a laptop or a CI runner the gateway
+is mostly a ClusterIP Service nobody can reach. `pulumi up` already holds what reaches the
+cluster, the kubeconfig, and the API server forwards
+`/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/<path>` to the function's own Service.
+
+The kubeconfig is read by the process that sends (the check's provider), from a file: its
+credentials (tokens, client keys, exec plugins) never enter the check's inputs, state or logs.
+The official `kubernetes` client reads it, with the same rules as the Kubernetes provider and
+kubectl (`$KUBECONFIG`, several files merged, exec and token auth).
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any
+
+API_PROXY_SCHEME = "kubernetes-api"
+MAX_BODY_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class ClusterAccess:
+    """Which kubeconfig and context reach the cluster; empty means the defaults.
+
+    `kubeconfig` is a file path ("" = `$KUBECONFIG`, else `~/.kube/config`); `context` a context
+    name ("" = the kubeconfig's current context).
+    """
+
+    kubeconfig: str = ""
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class ProxiedAnswer:
+    """What came back through the API server: status, headers, the body's first bytes."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class ProxyError(Exception):
+    """The API server could not be asked (kubeconfig, TLS, connection, timeout).
+
+    The message says what failed in general words: it never quotes the kubeconfig.
+    """
+
+
+def proxy_path(namespace: str, service: str, port: int, path: str = "/") -> str:
+    """`/api/v1/namespaces/<ns>/services/<name>:<port>/proxy/<path>`, each part quoted."""
+    quoted = urllib.parse.quote(path.lstrip("/"), safe="/?=&%:@!$'()*+,;~-._")
+    ns, svc = (urllib.parse.quote(part, safe="") for part in (namespace, service))
+    return f"/api/v1/namespaces/{ns}/services/{svc}:{port}/proxy/{quoted}"
+
+
+def proxy_url(namespace: str, service: str, port: int, path: str = "/") -> str:
+    """The check's URL for a proxied call: `kubernetes-api:///api/v1/...` (server from kubeconfig)."""
+    return f"{API_PROXY_SCHEME}://{proxy_path(namespace, service, port, path)}"
+
+
+def is_proxy_url(url: str) -> bool:
+    """True for a URL made by `proxy_url`."""
+    return url.startswith(f"{API_PROXY_SCHEME}:///")
+
+
+def send(
+    access: ClusterAccess,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+) -> ProxiedAnswer:
+    """Send one request to `url` (from `proxy_url`) with the kubeconfig's credentials.
+
+    The whole call, connection to the last byte, ends by `timeout` seconds. Raises
+    `ProxyError` when the API server cannot be asked; any HTTP status is an answer (a 503 from
+    the API server means the Service has no ready endpoint yet).
+    """
+    import urllib3
+
+    deadline = time.monotonic() + timeout
+    client = _client(access)
+    request_headers = dict(headers)
+    try:
+        client.update_params_for_auth(request_headers, [], ["BearerToken"])
+    except Exception as exc:  # exec plugins and token files fail in many ways
+        raise ProxyError(f"the kubeconfig's credentials could not be read ({type(exc).__name__})") from None
+    target = client.configuration.host.rstrip("/") + url[len(f"{API_PROXY_SCHEME}://") :]
+    try:
+        response = client.rest_client.pool_manager.request(
+            method,
+            target,
+            body=body or None,
+            headers=request_headers,
+            timeout=urllib3.Timeout(connect=max(timeout, 0.01), read=max(timeout, 0.01)),
+            preload_content=False,
+            redirect=False,
+            retries=False,
+        )
+        data = bytearray()
+        while len(data) < MAX_BODY_BYTES:
+            if time.monotonic() > deadline:
+                response.release_conn()
+                raise ProxyError(f"the API server did not finish answering within {timeout:g}s")
+            chunk = response.read1(min(65536, MAX_BODY_BYTES - len(data)))
+            if not chunk:
+                break
+            data += chunk
+        response.release_conn()
+    except urllib3.exceptions.HTTPError as exc:
+        raise ProxyError(_network_reason(exc)) from None
+    answer_headers = {str(k): str(v) for k, v in response.headers.items()}
+    return ProxiedAnswer(int(response.status), answer_headers, bytes(data))
+
+
+def _client(access: ClusterAccess) -> Any:
+    from kubernetes import config as kube_config
+
+    try:
+        return kube_config.new_client_from_config(
+            config_file=access.kubeconfig or None, context=access.context or None, persist_config=False
+        )
+    except kube_config.ConfigException as exc:
+        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
+        raise ProxyError(f"cannot use the kubeconfig {where}: {_first_line(exc)}") from None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
+        raise ProxyError(f"cannot read the kubeconfig {where} ({type(exc).__name__})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    # the loader's messages name files and keys; cut anything long enough to be a credential
+    return line if len(line) <= 160 else line[:160] + "..."
+
+
+def _network_reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None) or exc
+    text = type(reason).__name__
+    if "Timeout" in text:
+        return "the API server did not answer in time"
+    if "SSL" in text or "Certificate" in text:
+        return "TLS with the API server failed (check the kubeconfig's certificate-authority)"
+    if "NewConnection" in text or "Connection" in text:
+        return "cannot connect to the API server"
+    return f"the request to the API server failed ({text})"
