@@ -661,11 +661,17 @@ class _Reader:
             if is_null(node):
                 return ""
             if node.tag == _BINARY:
+                text = node.value.replace("\r", "").replace("\n", "")  # all Go's base64 skips
                 try:
-                    text = node.value.replace("\r", "").replace("\n", "")  # all Go's base64 skips
-                    return base64.b64decode(text, validate=True).decode("utf-8")
-                except (binascii.Error, ValueError):  # not base64, or not UTF-8 text
+                    data = base64.b64decode(text, validate=True)
+                except (binascii.Error, ValueError):
                     raise self.error(node, f"{what}: !!binary value contains invalid base64 data") from None
+                try:
+                    return data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise self.error(
+                        node, f"{what}: the !!binary value decodes to bytes that are not UTF-8 text"
+                    ) from None
             return node.value
         fix = "remove the '- '" if isinstance(node, Sequence) else "give it one value on its own line"
         raise self.error(node, f"{what} must be a single value, not {self.kind(node)}: {fix}")

@@ -65,6 +65,7 @@ EXPECTED: dict[str, str] = {
     "yaml-merge-chain-too-deep": "a chain of 60 '<<' merges: faas-cli follows it, we stop at 50",
     "yaml-flow-colon-before-brace": "{A:}: yaml.v3 reads A as null, libyaml refuses the ':' without a space",
     "yaml-tag-with-bracket": "a tag holding ']': yaml.v3 reads it, libyaml refuses it",
+    "yaml-binary-not-text": "!!binary of bytes that are not UTF-8: faas-cli sends them, we refuse",
 }  # fmt: skip
 
 
