@@ -8,6 +8,7 @@ refused before it can exhaust a stack (yaml.v3 stops at 10,000).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,7 @@ from yaml.events import (
 )
 
 MAX_DEPTH = 200
+MAX_COMMENT_RETRIES = 200  # re-reads for TAB-indented comment lines (see `compose`)
 
 NO_LIBYAML = (
     "PyYAML was installed without libyaml, which reading stack files as faas-cli does needs: "
@@ -84,9 +86,54 @@ def is_null(node: Node) -> bool:
 
 
 def compose(text: str) -> Node | None:
-    """The first document of `text` as a node tree, or None when it holds no document."""
+    """The first document of `text` as a node tree, or None when it holds no document.
+
+    yaml.v3 reads a comment line indented with a TAB when it follows a comment line closely (its
+    comment scanner looks up to 512 bytes ahead from the end of one); libyaml refuses the TAB.
+    Such a line is indented with spaces instead (it holds only a comment) and the text read again.
+    """
     if not getattr(yaml, "__with_libyaml__", False):  # the PyPI wheels carry it
         raise ComposeError(NO_LIBYAML, None)
+    for _ in range(min(text.count("\n") + 1, MAX_COMMENT_RETRIES)):
+        try:
+            return _compose(text)
+        except ComposeError as error:
+            blanked = _without_tabbed_comment(text, error)
+            if blanked is None:
+                raise
+            text = blanked
+    return _compose(text)
+
+
+_TABBED_COMMENT = re.compile(r"[ \t]*\t[ \t]*#")
+_COMMENT_LINE = re.compile(r"[ \t]*#")
+_COMMENT_LOOKAHEAD = 512
+
+
+def _without_tabbed_comment(text: str, error: ComposeError) -> str | None:
+    """`text` with the TAB-indented comment line of `error` indented with spaces instead, where
+    yaml.v3 reads past it: when the closest line above that is not blank is a comment line."""
+    if error.line is None or "cannot start any token" not in error.problem:
+        return None
+    lines = text.split("\n")
+    index = error.line - 1
+    if not 0 <= index < len(lines) or not _TABBED_COMMENT.match(lines[index]):
+        return None
+    row = index - 1
+    while row >= 0 and not lines[row].strip(" \t"):
+        row -= 1
+    if row < 0 or not _COMMENT_LINE.match(lines[row]):
+        return None
+    # yaml.v3 looks ahead from the end of that comment line to this line's '#'
+    ahead = 1 + sum(len(line) + 1 for line in lines[row + 1 : index]) + lines[index].index("#")
+    if ahead >= _COMMENT_LOOKAHEAD:
+        return None
+    indent = len(lines[index]) - len(lines[index].lstrip(" \t"))
+    lines[index] = " " * indent + lines[index][indent:]
+    return "\n".join(lines)
+
+
+def _compose(text: str) -> Node | None:
     anchors: dict[str, Node] = {}
     stack: list[Mapping | Sequence] = []
     root: Node | None = None
