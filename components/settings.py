@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
+import yaml
 
 from components.plan import TARGETS
 from components.service_proxy import ClusterAccess
@@ -146,7 +147,13 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
     if check_via == "kubernetes-api" and target != "kubernetes":
         raise ConfigError("config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
     secrets = _read_secrets(config)
-    set_keys = frozenset(key for keys in TARGET_KEYS.values() for key in keys if config.get(key) is not None)
+    defaults = _project_defaults(project_dir)
+    set_keys = frozenset(
+        key
+        for keys in TARGET_KEYS.values()
+        for key in keys
+        if _differs_from_default(config.get(key), defaults, key)
+    )
     settings = Settings(
         target=target,
         stack_file=project_dir / stack_file if stack_file else default_stack_path(project_dir),
@@ -208,6 +215,33 @@ def check_route(
             "`pulumi config set checkVia gateway` and a `gateway`"
         )
     return ClusterAccess(kubeconfig or "", context or "")
+
+
+def _project_defaults(project_dir: Path) -> Mapping[str, object]:
+    """The `default:` of each config key Pulumi.yaml declares (Pulumi fills them in)."""
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    declared = project.get("config") if isinstance(project, dict) else None
+    if not isinstance(declared, dict):
+        return {}
+    return {str(k): v["default"] for k, v in declared.items() if isinstance(v, dict) and "default" in v}
+
+
+def _differs_from_default(value: str | None, defaults: Mapping[str, object], key: str) -> bool:
+    """True when the user set `key` to something other than Pulumi.yaml's default."""
+    if value is None:
+        return False
+    if key not in defaults:
+        return True
+    default = defaults[key]
+    if isinstance(default, str):
+        return value != default
+    try:
+        return bool(json.loads(value) != default)
+    except ValueError:
+        return True
 
 
 def target_option_problems(settings: Settings, functions: Collection[str]) -> tuple[list[str], list[str]]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pulumi
 
 from components.settings import Settings, target_option_problems, target_secret_problems
+from tests.mocks import ROOT, run_program
 
 
 def config_file() -> str:
@@ -68,3 +72,21 @@ def test_adopting_a_secret_left_out_by_a_regex_is_only_a_warning() -> None:
             "uses (left out by 'filter'/'regex'?): remove it from the list"
         ],
     )
+
+
+def test_an_option_left_at_its_pulumi_yaml_default_is_not_reported(tmp_path: Path) -> None:
+    """Pulumi fills in Pulumi.yaml's defaults (`swarmConvergeTimeout: 2m`, `publishedPorts: {}`)."""
+    shutil.copy(ROOT / "Pulumi.yaml", tmp_path / "Pulumi.yaml")
+    (tmp_path / "stack.yaml").write_text(
+        "provider:\n  name: openfaas\nfunctions:\n  hello:\n    image: functions/hello:latest\n"
+    )
+    mocks = run_program(
+        tmp_path,
+        config={
+            "target": "kubernetes",
+            "swarmConvergeTimeout": "2m",
+            "publishedPorts": {},
+            "swarmNetwork": "",
+        },
+    )
+    assert mocks.warnings == []
