@@ -71,11 +71,12 @@ NULLS = frozenset(("", "~", "null", "Null", "NULL"))
 class ComposeError(ValueError):
     """YAML that cannot be read: libyaml's problem, or nesting too deep, with the line."""
 
-    def __init__(self, problem: str, line: int | None, context: str = "") -> None:
+    def __init__(self, problem: str, line: int | None, context: str = "", index: int = -1) -> None:
         super().__init__(problem)
         self.problem = problem
         self.line = line
         self.context = context
+        self.index = index  # the character offset of the problem, when known
 
 
 def is_null(node: Node) -> bool:
@@ -98,10 +99,12 @@ def compose(text: str) -> Node | None:
         try:
             return _compose(text)
         except ComposeError as error:
-            blanked = _without_tabbed_comment(text, error)
-            if blanked is None:
+            fixed = _without_tabbed_comment(text, error)
+            if fixed is None:
+                fixed = _without_quote_escape(text, error)
+            if fixed is None:
                 raise
-            text = blanked
+            text = fixed
     return _compose(text)
 
 
@@ -133,6 +136,33 @@ def _without_tabbed_comment(text: str, error: ComposeError) -> str | None:
     return "\n".join(lines)
 
 
+def _without_quote_escape(text: str, error: ComposeError) -> str | None:
+    """`text` with the `\\'` of `error` (in a double-quoted value) as a plain `'`: yaml.v3 reads that
+    escape, libyaml refuses it."""
+    if error.problem != "found unknown escape character" or error.index < 1:
+        return None
+    at = error.index
+    if text[at - 1 : at + 1] == "\\'":
+        return text[: at - 1] + text[at:]
+    if text[at : at + 2] == "\\'":
+        return text[:at] + text[at + 1 :]
+    return None
+
+
+def _no_slash_escape(text: str, event: Any) -> None:
+    """yaml.v3 has no `\\/` escape in double quotes (libyaml reads it as `/`): refuse it as it does."""
+    raw = text[event.start_mark.index : event.end_mark.index]
+    i = raw.find("\\")
+    while 0 <= i < len(raw) - 1:
+        if raw[i + 1] == "/":
+            raise ComposeError(
+                "found unknown escape character '\\/' in a double-quoted value (faas-cli's YAML reader "
+                "has none): write '/' alone",
+                event.start_mark.line + 1 + raw.count("\n", 0, i),
+            )
+        i = raw.find("\\", i + 2)
+
+
 def _compose(text: str) -> Node | None:
     anchors: dict[str, Node] = {}
     stack: list[Mapping | Sequence] = []
@@ -151,6 +181,8 @@ def _compose(text: str) -> Node | None:
                         "cannot read: put the value in quotes",
                         event.start_mark.line + 1,
                     )
+                if event.style == '"' and "/" in event.value:
+                    _no_slash_escape(text, event)
                 tag = event.tag or ""
                 node = Scalar(
                     event.value, "" if tag == "!" else tag, not event.style, event.start_mark.line + 1
@@ -206,7 +238,9 @@ def _compose(text: str) -> Node | None:
         context = exc.context or ""
         if context and "quoted scalar" in context and exc.context_mark is not None:
             mark = exc.context_mark
-        raise ComposeError(exc.problem or "invalid YAML", mark.line + 1 if mark else None, context) from None
+        line = mark.line + 1 if mark else None
+        index = exc.problem_mark.index if exc.problem_mark is not None else -1
+        raise ComposeError(exc.problem or "invalid YAML", line, context, index) from None
     except yaml.YAMLError as exc:
         raise ComposeError(str(exc), None) from None
     return root
