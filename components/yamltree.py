@@ -123,7 +123,7 @@ def _without_tabbed_comment(text: str, error: ComposeError) -> str | None:
     if not 0 <= index < len(lines) or not _TABBED_COMMENT.match(lines[index]):
         return None
     row = index - 1
-    while row >= 0 and not lines[row].strip(" \t"):
+    while row >= 0 and not lines[row].strip(" \t\r"):
         row -= 1
     if row < 0 or not _COMMENT_LINE.match(lines[row]):
         return None
