@@ -601,8 +601,9 @@ def spec_to_props(spec: CheckSpec) -> dict[str, object]:
         "refused_probe": spec.refused_probe,
         "timeout_seconds": spec.timeout_seconds,
         "enabled": spec.enabled,
-        "kubeconfig": spec.kubeconfig,
-        "kube_context": spec.kube_context,
+        # None (dropped by the engine) when unused, so gateway checks keep the inputs they had
+        "kubeconfig": spec.kubeconfig or None,
+        "kube_context": spec.kube_context or None,
     }
 
 

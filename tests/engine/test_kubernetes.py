@@ -211,7 +211,7 @@ def test_a_function_that_never_gets_ready_fails_up_with_its_reason_then_recovers
         assert "protectedapi" in message
         assert reason in message, message
         assert elapsed < 150, f"up took {elapsed:.0f}s to fail"
-        assert "Traceback" not in message
+        assert "Traceback" not in message, message
         write_stack(project, SAMPLE_IMAGE, {})
         result = project.up()
         assert "protectedapi: HTTP 200 after" in result.stdout + result.stderr

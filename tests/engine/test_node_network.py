@@ -12,6 +12,7 @@ from tests.engine.kube_support import require_node
 
 pytestmark = pytest.mark.engine
 POD_CIDR, SERVICE_CIDR, BRIDGE = "198.18.0.0/24", "198.18.1.0/24", "ofs0"
+REJECT = "--reject-with icmp-port-unreachable"
 
 
 def rules(*args: str) -> list[str]:
@@ -41,7 +42,15 @@ def test_the_guard_drops_whatever_would_leave_for_or_from_the_ranges_by_another_
     assert rules("-t", "mangle", "-S", "POSTROUTING")[1] == "-A POSTROUTING -j OFS-GUARD"
 
 
-def test_the_guard_comes_first_in_output_and_forward() -> None:
+def test_the_guard_also_refuses_early_in_output_and_forward() -> None:
+    """dockerd (re)started later puts its own jumps first; the mangle guard above does not move."""
     require_node()
     for chain in ("OUTPUT", "FORWARD"):
-        assert rules("-S", chain)[1] == f"-A {chain} -j OFS-GUARD"
+        assert f"-A {chain} -j OFS-GUARD" in rules("-S", chain)
+    assert rules("-S", "OFS-GUARD") == [
+        "-N OFS-GUARD",
+        "-A OFS-GUARD -o lo -j RETURN",
+        f"-A OFS-GUARD -d {SERVICE_CIDR} ! -o {BRIDGE} -m conntrack ! --ctstate DNAT -j REJECT {REJECT}",
+        f"-A OFS-GUARD -d {POD_CIDR} ! -o {BRIDGE} -m conntrack ! --ctstate DNAT -j REJECT {REJECT}",
+        f"-A OFS-GUARD -s {POD_CIDR} ! -o {BRIDGE} -j REJECT {REJECT}",
+    ]
