@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
-from components.deployed import DeployedFunction
+from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
 from components.stackfile import FunctionResources
@@ -45,8 +45,8 @@ def declare(
     checksum_key: pulumi.Input[str],
     options: KubernetesOptions,
     parent: pulumi.Resource,
-) -> dict[str, DeployedFunction]:
-    """Declare every secret and function of `plan`; returns what each function got."""
+) -> DeclareWorkload:
+    """Declare the namespaces and secrets of `plan`; returns what declares each function's workload."""
     opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
     namespaces: dict[str, pulumi.Resource] = {}
     if options.create_namespaces:
@@ -62,9 +62,13 @@ def declare(
         )
         for key, secret in plan.secrets.items()
     }
-    deployed: dict[str, DeployedFunction] = {}
-    for name, fn in plan.functions.items():
-        fn_opts = _in(namespaces, fn.namespace, opts)
+
+    def workload(fn: FunctionPlan, under: pulumi.ResourceOptions) -> DeployedFunction:
+        fn_opts = _in(
+            namespaces,
+            fn.namespace,
+            pulumi.ResourceOptions.merge(under, pulumi.ResourceOptions(provider=options.provider)),
+        )
         checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
         if options.workload == "function-crd":
             workloads: tuple[pulumi.CustomResource, ...] = (_function_resource(fn, checksum, fn_opts),)
@@ -83,8 +87,9 @@ def declare(
                 _deployment(fn, checksum, options, awaited),
                 _service(fn, options.skip_await, awaited),
             )
-        deployed[name] = DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
-    return deployed
+        return DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
+
+    return workload
 
 
 def _in(

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import pulumi
 import pulumi_docker as docker
 
-from components.deployed import DeployedFunction
+from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import (
     SECRETS_MOUNT_PATH,
     DeployPlan,
@@ -45,8 +45,8 @@ def declare(
     secret_values: SecretValues,
     options: SwarmOptions,
     parent: pulumi.Resource,
-) -> dict[str, DeployedFunction]:
-    """Declare every secret and function of `plan`; returns what each function got."""
+) -> DeclareWorkload:
+    """Declare every secret of `plan`; returns what declares each function's service."""
     opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
     # A Swarm secret is one file: an OpenFaaS secret of several files becomes one each.
     files: dict[str, dict[str, docker.Secret]] = {
@@ -56,11 +56,13 @@ def declare(
         }
         for secret in plan.secrets.values()
     }
-    deployed: dict[str, DeployedFunction] = {}
-    for name, fn in plan.functions.items():
+
+    def workload(fn: FunctionPlan, under: pulumi.ResourceOptions) -> DeployedFunction:
         mounted = {file: s for secret in fn.secrets for file, s in files[secret.name].items()}
-        deployed[name] = DeployedFunction((_service(fn, mounted, options, opts),), tuple(mounted.values()))
-    return deployed
+        service_opts = pulumi.ResourceOptions.merge(under, pulumi.ResourceOptions(provider=options.provider))
+        return DeployedFunction((_service(fn, mounted, options, service_opts),), tuple(mounted.values()))
+
+    return workload
 
 
 def _secret(
