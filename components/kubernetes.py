@@ -7,6 +7,7 @@ functions become `openfaas.com/v1` `Function` resources for the OpenFaaS operato
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan, is_valid_file_name
 from components.settings import SecretValues
 from components.stackfile import FunctionResources
 
@@ -24,6 +25,30 @@ FUNCTION_LABEL = "faas_function"
 CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
 WATCHDOG_PORT = 8080
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+
+def secret_object_name(name: str) -> str:
+    """`secret_api_key` -> `secret-api-key`: the Secret's DNS-1123 name; the data keys keep the
+    OpenFaaS name, so the function reads /var/openfaas/secrets/secret_api_key as on faas-netes."""
+    return name.lower().replace("_", "-")
+
+
+def secret_problems(secret: SecretPlan) -> list[str]:
+    """What Kubernetes would refuse in the name of `secret`: as a data key, as an object name."""
+    rename = "rename it in the function's 'secrets:' and in the 'secrets' config"
+    if not is_valid_file_name(secret.name):
+        return [
+            f"secret {secret.name!r} is not a valid file name for a secret (letters, digits, '-', "
+            f"'_' and '.'): {rename}"
+        ]
+    object_name = secret_object_name(secret.name)
+    if len(object_name) > 253 or not _DNS1123_SUBDOMAIN.match(object_name):
+        return [
+            f"secret {secret.name!r} cannot be turned into a Kubernetes object name (lower-case "
+            f"letters, digits, '-' and '.', starting and ending with a letter or digit): {rename}"
+        ]
+    return []
 
 
 @dataclass(frozen=True)
@@ -107,20 +132,18 @@ def _adopting(
     if secret.name not in adopt:
         return opts
     return pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(import_=f"{secret.namespace}/{secret.object_name}")
+        opts, pulumi.ResourceOptions(import_=f"{secret.namespace}/{secret_object_name(secret.name)}")
     )
 
 
 def _secret(
     secret: SecretPlan, files: Mapping[str, pulumi.Output[str]], opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Secret:
-    # The object name is DNS-1123 (`secret-api-key`); the data keys are the file names (the
-    # OpenFaaS name for a one-file secret), so the function reads
-    # /var/openfaas/secrets/secret_api_key as it does on faas-netes.
+    # The data keys are the file names (the OpenFaaS name for a one-file secret).
     return k8s.core.v1.Secret(
         secret.resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=secret.object_name, namespace=secret.namespace, labels=MANAGED_BY_LABEL
+            name=secret_object_name(secret.name), namespace=secret.namespace, labels=MANAGED_BY_LABEL
         ),
         type="Opaque",
         data=dict(files),
@@ -185,7 +208,7 @@ def _deployment(
                     sources=[
                         k8s.core.v1.VolumeProjectionArgs(
                             secret=k8s.core.v1.SecretProjectionArgs(
-                                name=s.object_name,
+                                name=secret_object_name(s.name),
                                 items=[k8s.core.v1.KeyToPathArgs(key=f, path=f) for f in s.files],
                             )
                         )
@@ -284,7 +307,7 @@ def _function_resource(
         if fn.secrets
         else dict(f.annotations) or None,
         "constraints": list(f.constraints) if f.constraints else None,
-        "secrets": [s.object_name for s in fn.secrets] or None,
+        "secrets": [secret_object_name(s.name) for s in fn.secrets] or None,
         "readOnlyRootFilesystem": f.readonly_root_filesystem,
     }
     if f.fprocess:

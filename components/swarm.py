@@ -1,13 +1,17 @@
-"""The Docker Swarm target: secrets and services shaped as faas-swarm made them.
+"""The Docker Swarm target: secrets and services shaped as faas-swarm made them, and their names.
 
 Shapes follow openfaas/faas-swarm `handlers/deploy.go` and `handlers/secrets.go`. Swarm secrets
 are immutable and cannot be removed while a service uses them, so a new value is a new,
 provider-named secret: services move to it, and Pulumi deletes the old one last (its default
 create-before-delete order).
+
+The names and units Docker accepts are checked here too (`function_problems`, `secret_problems`;
+the plan calls them before any resource exists), from the same functions that name the resources.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,19 +19,112 @@ import pulumi
 import pulumi_docker as docker
 
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.plan import (
-    SECRETS_MOUNT_PATH,
-    DeployPlan,
-    FunctionPlan,
-    SecretPlan,
-    parse_memory_bytes,
-    parse_nano_cpus,
-)
+from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
+from components.stackfile import Function
 
 OWNER_LABEL = ("com.openfaas.owner", "openfaas")
 DEFAULT_CONSTRAINTS = ("node.platform.os == linux",)
 WATCHDOG_PORT = 8080
+
+# moby/swarmkit `manager/controlapi`: a secret name is at most 64 of [a-zA-Z0-9-_.], starting
+# and ending with a letter or digit; a service name is a DNS label (at most 63, no '.').
+SECRET_NAME_LIMIT = 64
+SERVICE_NAME_LIMIT = 63
+_SECRET_NAME = re.compile(r"^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$")
+_SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
+# pulumi-docker autonames a Secret `<resource name>-<7 random hex>` (`SetAutonaming(255, "-")`).
+AUTONAME_SUFFIX = "-<7 random hex>"
+AUTONAME_SUFFIX_LENGTH = 8
+_RENAME_SECRET = "rename it in the function's 'secrets:' and in the 'secrets' config"
+
+
+def secret_name(secret: SecretPlan, file: str) -> str:
+    """The Swarm secret holding `file` of `secret`: `<secret>`, or `<secret>.<file>` when the
+    secret has other files; Pulumi's name for it, which Docker receives with `AUTONAME_SUFFIX`."""
+    single = secret.files == (file,) and file == secret.name
+    return secret.resource_name if single else f"{secret.resource_name}.{file}"
+
+
+def service_name(fn: FunctionPlan) -> str:
+    """The Docker service of a function: the OpenFaaS name, as faas-swarm named it."""
+    return fn.name
+
+
+def function_problems(fn: Function) -> list[str]:
+    """What Docker would refuse in a function: its service name, its memory and CPU amounts."""
+    problems: list[str] = []
+    if len(fn.name) > SERVICE_NAME_LIMIT or not _SECRET_NAME.match(fn.name):
+        problems.append(
+            "the name is not a valid Docker service name (at most 63 letters, digits, '-', '_' and '.', "
+            "starting and ending with a letter or digit): rename the function"
+        )
+    elif not _SERVICE_NAME.match(fn.name):
+        problems.append(
+            "the name is not a valid Docker service name: Docker refuses a '.' in it (letters, "
+            "digits, '-' and '_' only): rename the function"
+        )
+    for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+        if resources and resources.memory and parse_memory_bytes(resources.memory) is None:
+            problems.append(f"{kind}.memory {resources.memory!r} is not a size (e.g. 128Mi, 64m)")
+        if resources and resources.cpu and parse_nano_cpus(resources.cpu) is None:
+            problems.append(f"{kind}.cpu {resources.cpu!r} is not a CPU amount (e.g. 0.5, 500m)")
+    return problems
+
+
+def secret_problems(secret: SecretPlan) -> list[str]:
+    """What Docker would refuse in the names of the Swarm secrets made for `secret`."""
+    if len(secret.name) > SECRET_NAME_LIMIT or not _SECRET_NAME.match(secret.name):
+        return [
+            f"secret {secret.name!r} is not a valid Docker secret name (at most 64 letters, digits, "
+            f"'-', '_' and '.', starting and ending with a letter or digit): {_RENAME_SECRET}"
+        ]
+    problems = []
+    for file in secret.files:
+        name = secret_name(secret, file)
+        length = len(name) + AUTONAME_SUFFIX_LENGTH
+        if length <= SECRET_NAME_LIMIT:
+            continue
+        room = SECRET_NAME_LIMIT - AUTONAME_SUFFIX_LENGTH
+        if name == secret.name:
+            what, fix = f"secret {secret.name!r}", f"{_RENAME_SECRET}, to at most {room} characters"
+        else:
+            what = f"file {file!r} of secret {secret.name!r}"
+            fix = f"shorten the secret's or the file's name, so that {name!r} has at most {room} characters"
+        problems.append(
+            f"{what} becomes the Docker secret '{name}{AUTONAME_SUFFIX}', {length} characters, "
+            f"and Docker allows at most {SECRET_NAME_LIMIT}: {fix}"
+        )
+    return problems
+
+
+_MEMORY = re.compile(r"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+_BINARY_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
+
+
+def parse_memory_bytes(text: str) -> int | None:
+    """Memory in bytes the way Docker reads it (`go-units.RAMInBytes`: `64m`, `128Mi`, `1g`)."""
+    match = _MEMORY.match(text.strip())
+    if not match:
+        return None
+    return int(float(match.group(1)) * _BINARY_UNITS[(match.group(2) or "").lower()])
+
+
+def parse_nano_cpus(text: str) -> int | None:
+    """CPUs as Docker NanoCPUs: `500m` and `0.5` are half a CPU.
+
+    faas-swarm read the value as a raw NanoCPU integer; integers of 1000 and more keep that meaning.
+    """
+    value = text.strip()
+    try:
+        if value.endswith("m"):
+            return int(float(value[:-1]) * 1_000_000)
+        number = float(value)
+    except ValueError:
+        return None
+    if number >= 1000 and number.is_integer():
+        return int(number)
+    return int(number * 1_000_000_000)
 
 
 @dataclass(frozen=True)
@@ -68,12 +165,11 @@ def declare(
 def _secret(
     secret: SecretPlan, file: str, content: pulumi.Output[str], opts: pulumi.ResourceOptions
 ) -> docker.Secret:
-    # No explicit name: the provider names it `<resource name>-<random>`, and a new value replaces
-    # it create-first. (An explicit name makes the provider delete first, which Swarm refuses
-    # while a service still mounts the secret.) A file of a several-file secret is `<secret>.<file>`.
-    single = secret.files == (file,) and file == secret.name
+    # No explicit name: the provider names it `<resource name>-<7 random hex>`, and a new value
+    # replaces it create-first. (An explicit name makes the provider delete first, which Swarm
+    # refuses while a service still mounts the secret.)
     return docker.Secret(
-        secret.resource_name if single else f"{secret.resource_name}.{file}",
+        secret_name(secret, file),
         data=content,
         labels=[docker.SecretLabelArgs(label=OWNER_LABEL[0], value=OWNER_LABEL[1])],
         opts=opts,
@@ -121,7 +217,7 @@ def _service(
     port = options.published_ports.get(fn.name)
     return docker.Service(
         fn.resource_name,
-        name=fn.name,
+        name=service_name(fn),
         labels=[docker.ServiceLabelArgs(label=k, value=v) for k, v in sorted(labels.items())],
         mode=docker.ServiceModeArgs(replicated=docker.ServiceModeReplicatedArgs(replicas=fn.replicas)),
         task_spec=docker.ServiceTaskSpecArgs(

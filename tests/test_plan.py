@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from components.plan import DeployPlan, PlanError, SecretPlan, make_plan, parse_memory_bytes, parse_nano_cpus
+from components.kubernetes import secret_object_name
+from components.plan import DeployPlan, PlanError, SecretPlan, make_plan
 from components.stackfile import Function, FunctionResources, Provider, StackFile
 
 PATH = Path("/repo/stack.yaml")
@@ -48,10 +49,9 @@ def test_an_empty_secret_value_is_an_error() -> None:
 def test_kubernetes_secret_names_map_to_dns_1123_and_keep_the_file_name() -> None:
     plan = kube_plan(stack(fn(secrets=("secret_api_key",))), {"secret_api_key"})
     assert plan.secrets == {
-        "openfaas-fn/secret_api_key": SecretPlan(
-            "secret_api_key", "openfaas-fn", "secret-api-key", ("secret_api_key",)
-        )
+        "openfaas-fn/secret_api_key": SecretPlan("secret_api_key", "openfaas-fn", ("secret_api_key",))
     }
+    assert secret_object_name("secret_api_key") == "secret-api-key"
 
 
 def test_two_secrets_mapping_to_one_kubernetes_name_is_an_error_naming_both() -> None:
@@ -71,9 +71,7 @@ def test_swarm_keeps_secret_names_as_they_are() -> None:
         default_namespace="openfaas-fn",
         configured_secrets={"secret_api_key"},
     )
-    assert plan.secrets == {
-        "secret_api_key": SecretPlan("secret_api_key", "", "secret_api_key", ("secret_api_key",))
-    }
+    assert plan.secrets == {"secret_api_key": SecretPlan("secret_api_key", "", ("secret_api_key",))}
 
 
 def test_a_function_name_kubernetes_rejects_is_an_error_before_anything_is_applied() -> None:
@@ -129,18 +127,3 @@ def test_resource_names_do_not_depend_on_order_or_on_other_functions() -> None:
     two = kube_plan(stack(fn("z", secrets=("k",)), fn("a", secrets=("k",))), {"k"})
     assert one.functions["a"].resource_name == two.functions["a"].resource_name == "openfaas-fn/a"
     assert one.secrets == {k: v for k, v in two.secrets.items() if k in one.secrets}
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"), [("64m", 64 << 20), ("128Mi", 128 << 20), ("1g", 1 << 30), ("512", 512)]
-)
-def test_memory_is_read_as_docker_reads_it(text: str, expected: int) -> None:
-    assert parse_memory_bytes(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [("500m", 500_000_000), ("0.5", 500_000_000), ("2", 2_000_000_000), ("100000000", 100_000_000)],
-)
-def test_cpu_is_read_as_nano_cpus(text: str, expected: int) -> None:
-    assert parse_nano_cpus(text) == expected
