@@ -68,9 +68,12 @@ def not_same(found: dict[str, str]) -> dict[str, str]:
     return {urn.split("::")[-1]: op for urn, op in found.items() if op != OpType.SAME.value}
 
 
-def assert_moves_without_changes(project: EngineProject, functions: dict[str, str]) -> None:
-    """`functions` maps each function to its resource name; old state, new program."""
+def assert_moves_without_changes(project: EngineProject, functions: dict[str, str], same: int) -> None:
+    """Old state, new program: only the components of `functions` (function -> resource name) are
+    created, and `same` resources (all that existed) stay as they are."""
     install_program(project.workdir)
+    summary = project.preview().change_summary
+    assert summary == {"same": same, "create": len(functions)}, project.outputs[-2]
     moved = steps(project)
     assert not_same(moved) == dict.fromkeys(functions.values(), "create"), project.outputs[-2]
     created = sorted(urn for urn, op in moved.items() if op == OpType.CREATE.value)
@@ -103,7 +106,8 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
             project.up()
             before = {name: docker_json("service", "inspect", name)[0]["ID"] for name in (alpha, beta)}
             secrets_before = run("docker", "secret", "ls", "-q", "--filter", f"name={secret}").split()
-            assert_moves_without_changes(project, {alpha: alpha, beta: beta})
+            # the stack, its component, the checksum key, the secret, and two services and checks
+            assert_moves_without_changes(project, {alpha: alpha, beta: beta}, same=8)
             after = {name: docker_json("service", "inspect", name)[0]["ID"] for name in (alpha, beta)}
             assert after == before
             assert run("docker", "secret", "ls", "-q", "--filter", f"name={secret}").split() == secrets_before
@@ -126,7 +130,9 @@ def test_a_kubernetes_stack_of_the_old_layout_moves_without_changes(
     try:
         project.up()
         uid = kubectl("get", "deployment", "protectedapi", "-n", namespace)["metadata"]["uid"]
-        assert_moves_without_changes(project, {"protectedapi": f"{namespace}/protectedapi"})
+        # the stack, the provider, its component, the checksum key, the namespace, the secret, the
+        # Deployment, the Service and the check
+        assert_moves_without_changes(project, {"protectedapi": f"{namespace}/protectedapi"}, same=9)
         assert kubectl("get", "deployment", "protectedapi", "-n", namespace)["metadata"]["uid"] == uid
     finally:
         project.destroy()
