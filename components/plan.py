@@ -1,10 +1,10 @@
 """What to create for a stack file on one target, decided and checked before any resource exists.
 
-Pure Python: every check runs here, before anything is declared; missing secrets are found here,
-and resource names are derived from OpenFaaS names only, never from the order of the file, so
-adding or removing a function never touches the others. Each target owns its names and units
-(`swarm.function_problems`, `swarm.secret_problems`, `kubernetes.secret_object_name`); this
-module asks it.
+Nothing here declares a resource: every check runs before anything exists, missing secrets are
+found here, and resource names are derived from OpenFaaS names only, never from the order of the
+file, so adding or removing a function never touches the others. Each target owns its names and
+units (`swarm.function_problems` and `swarm.secret_problems`, `kubernetes.secret_problems` and
+`kubernetes.secret_object_name`); `make_plan` asks the target's module.
 """
 
 from __future__ import annotations
