@@ -9,6 +9,7 @@ components, which exist only in Pulumi's state. After `up` a preview is all `sam
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import pytest
 from pulumi.automation import EngineEvent, OpType
 
 from tests.engine.harness import (
+    ROOT,
     EngineProject,
     docker_json,
     install_program,
@@ -55,6 +57,13 @@ def gateway() -> Iterator[str]:
     server.server_close()
 
 
+def require_old_layout() -> None:
+    """Fail (never skip) when the clone lacks `OLD_LAYOUT` (a shallow clone does)."""
+    found = subprocess.run(["git", "cat-file", "-e", f"{OLD_LAYOUT}^{{commit}}"], cwd=ROOT, check=False)
+    if found.returncode != 0:
+        raise RuntimeError(f"commit {OLD_LAYOUT} is not in this clone: run `git fetch --unshallow`")
+
+
 def steps(project: EngineProject) -> dict[str, str]:
     """{URN: operation} of every step of a preview."""
     events: list[EngineEvent] = []
@@ -89,6 +98,7 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
     tmp_path_factory: pytest.TempPathFactory, gateway: str
 ) -> None:
     require_toolchain()
+    require_old_layout()
     prefix = f"alias{uuid.uuid4().hex[:6]}"
     alpha, beta, secret = f"{prefix}-alpha", f"{prefix}-beta", f"{prefix}_key"
     with swarm_lock():
@@ -120,6 +130,7 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
 def test_a_kubernetes_stack_of_the_old_layout_moves_without_changes(
     tmp_path_factory: pytest.TempPathFactory, gateway: str
 ) -> None:
+    require_old_layout()
     namespace = unique_namespace("alias")
     project = kube_project(tmp_path_factory.mktemp("aliases-kube"), namespace, check=False)
     install_program(project.workdir, OLD_LAYOUT)
