@@ -77,9 +77,12 @@ def not_same(found: dict[str, str]) -> dict[str, str]:
     return {urn.split("::")[-1]: op for urn, op in found.items() if op != OpType.SAME.value}
 
 
-def assert_moves_without_changes(project: EngineProject, functions: dict[str, str], same: int) -> None:
+def assert_moves_without_changes(
+    project: EngineProject, functions: dict[str, str], *, same: int, children: int
+) -> None:
     """Old state, new program: only the components of `functions` (function -> resource name) are
-    created, and `same` resources (all that existed) stay as they are."""
+    created, `same` resources (all that existed) stay as they are, `children` of them per function
+    now under its component."""
     install_program(project.workdir)
     summary = project.preview().change_summary
     assert summary == {"same": same, "create": len(functions)}, project.outputs[-2]
@@ -88,7 +91,7 @@ def assert_moves_without_changes(project: EngineProject, functions: dict[str, st
     created = sorted(urn for urn, op in moved.items() if op == OpType.CREATE.value)
     assert [urn.rsplit("::", 2)[1].rsplit("$", 1)[-1] for urn in created] == [FUNCTION_TYPE] * len(functions)
     grouped = [urn for urn in moved if f"{FUNCTION_TYPE}$" in urn]
-    assert len(grouped) >= 2 * len(functions), moved  # each function's workload and check moved in
+    assert len(grouped) == children * len(functions), moved
     project.up()
     assert set(project.preview().change_summary) == {"same"}, project.outputs[-2]
 
@@ -117,7 +120,7 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
             before = {name: docker_json("service", "inspect", name)[0]["ID"] for name in (alpha, beta)}
             secrets_before = run("docker", "secret", "ls", "-q", "--filter", f"name={secret}").split()
             # the stack, its component, the checksum key, the secret, and two services and checks
-            assert_moves_without_changes(project, {alpha: alpha, beta: beta}, same=8)
+            assert_moves_without_changes(project, {alpha: alpha, beta: beta}, same=8, children=2)
             after = {name: docker_json("service", "inspect", name)[0]["ID"] for name in (alpha, beta)}
             assert after == before
             assert run("docker", "secret", "ls", "-q", "--filter", f"name={secret}").split() == secrets_before
@@ -143,7 +146,9 @@ def test_a_kubernetes_stack_of_the_old_layout_moves_without_changes(
         uid = kubectl("get", "deployment", "protectedapi", "-n", namespace)["metadata"]["uid"]
         # the stack, the provider, its component, the checksum key, the namespace, the secret, the
         # Deployment, the Service and the check
-        assert_moves_without_changes(project, {"protectedapi": f"{namespace}/protectedapi"}, same=9)
+        assert_moves_without_changes(
+            project, {"protectedapi": f"{namespace}/protectedapi"}, same=9, children=3
+        )
         assert kubectl("get", "deployment", "protectedapi", "-n", namespace)["metadata"]["uid"] == uid
     finally:
         project.destroy()
