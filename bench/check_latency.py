@@ -24,7 +24,7 @@ import time
 from bench.common import secret_of, table, unique_prefix
 from bench.swarm_cli import create_function, docker, remove_functions
 from components.checks import CheckSpec
-from components.invoke_check import run_check, send
+from components.invoke_check import HttpRequest, run_check, send
 from tests.engine.harness import swarm_lock
 
 
@@ -75,7 +75,7 @@ def one_run(name: str, start_at_create: bool) -> tuple[float, float]:
         rtts = []
         for _ in range(5):
             start = time.monotonic()
-            send("POST", spec.url, "", {"X-Api-Key": value}, 10)
+            send(HttpRequest("POST", spec.url, {"X-Api-Key": value}, b""), 10)
             rtts.append(time.monotonic() - start)
         return passed - running[0], statistics.median(rtts)
     finally:

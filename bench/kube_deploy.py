@@ -33,13 +33,18 @@ def kubectl(*args: str, stdin: str | None = None) -> None:
     subprocess.run([*KUBECTL, *args], input=stdin, check=True, capture_output=True, text=True, timeout=600)
 
 
-def manifest(namespace: str, names: list[str]) -> str:
-    """The objects the program makes for `names`, as one `kubectl apply` list."""
+def manifest(namespace: str, names: list[str], secret_value: str | None = None) -> str:
+    """The objects the program makes for `names`, as one `kubectl apply` list.
+
+    Each function mounts its own secret as the file `secret_api_key` (what the sample reads);
+    its value is random unless `secret_value` is given.
+    """
     items: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}]
     probe = {"httpGet": {"path": "/_/health", "port": 8080}, "initialDelaySeconds": 2, "periodSeconds": 2}
     for name in names:
-        secret = secret_of(name)
-        object_name = secret.replace("_", "-")
+        secret = "secret_api_key"
+        object_name = secret_of(name).replace("_", "-")
+        value = secret_value or secrets.token_urlsafe(18)
         labels = {"faas_function": name}
         items += [
             {
@@ -47,7 +52,7 @@ def manifest(namespace: str, names: list[str]) -> str:
                 "kind": "Secret",
                 "type": "Opaque",
                 "metadata": {"name": object_name, "namespace": namespace},
-                "data": {secret: base64.b64encode(secrets.token_urlsafe(18).encode()).decode()},
+                "data": {secret: base64.b64encode(value.encode()).decode()},
             },
             {
                 "apiVersion": "apps/v1",
@@ -133,6 +138,8 @@ def measure(n: int, runs: int) -> dict[str, list[float]]:
                 "createNamespaces=true",
                 "imagePullPolicy=Never",
                 f"kubernetes:kubeconfig={KUBECONFIG}",
+                # the sample reads secret_api_key, which these functions do not mount: check health
+                *(f"checks.{name}.path=/_/health" for name in program_names),
             ],
         )
         try:

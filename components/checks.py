@@ -21,24 +21,39 @@ Config (`checks`, an object keyed by function name; every key optional):
         enabled: true
 
 A function without an entry gets the default entry: a readiness check (it answers, not 5xx/404).
+
+Everything that can be checked before `up` is checked here: the URL (scheme, host, port, no
+spaces or control characters), header values (no CR/LF, which would end the header), the regex
+(RE2 syntax, as Go and faas-cli use; matching is linear in the body) and the timeout. Credentials
+in a URL (`http://user:password@gateway`) are taken out of it: the check sends them as HTTP Basic
+auth, as a secret input, and prints the URL without them.
 """
 
 from __future__ import annotations
 
+import base64
 import difflib
 import hashlib
 import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import re2
 
 from components.service_proxy import ClusterAccess, proxy_url
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_METHOD = "POST"
 DEFAULT_TIMEOUT_SECONDS = 120.0
+MAX_TIMEOUT_SECONDS = 3600.0
+CREDENTIALS = "<url credentials>"
+"""The `secret_values` key of a URL's `user:password`; no OpenFaaS secret can have this name."""
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
+FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
 KEYS = (
     "method", "path", "url", "body", "headers", "expectStatus", "expectBody", "expectBodyRegex",
     "refusedWithoutSecret", "timeoutSeconds", "enabled",
@@ -57,6 +72,7 @@ class CheckSpec:
     `expect_status` None means "any answer that is not 5xx or 404" (readiness).
     `refused_probe`: also send the request without the secret headers; it passes when that
     answer does NOT satisfy the expectation (status and body), i.e. the function refused.
+    `credentials`: `user:password` taken out of the URL, sent as Basic auth (never a property).
     """
 
     function: str
@@ -73,6 +89,7 @@ class CheckSpec:
     enabled: bool = True
     kubeconfig: str = ""
     kube_context: str = ""
+    credentials: str | None = field(default=None, repr=False)
 
     @property
     def cluster(self) -> ClusterAccess:
@@ -90,20 +107,103 @@ def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, en
 
     Order: the `gateway` config, then the stack's `provider.gateway` (each only when set and not
     the default), then `OPENFAAS_URL`, then `http://127.0.0.1:8080`; then, as faas-cli does,
-    lower-cased, trailing `/` stripped and `http://` added when there is no scheme.
+    lower-cased (except `user:password@`, kept as written), trailing `/` stripped and `http://`
+    added when there is no scheme. A scheme other than http(s) is refused, naming its source.
     """
     if config_gateway and config_gateway != DEFAULT_GATEWAY:
-        gateway = config_gateway
+        gateway, source = config_gateway, "config 'gateway'"
     elif provider_gateway and provider_gateway != DEFAULT_GATEWAY:
-        gateway = provider_gateway
+        gateway, source = provider_gateway, "the stack file's provider.gateway"
     elif env.get("OPENFAAS_URL"):
-        gateway = env["OPENFAAS_URL"]
+        gateway, source = env["OPENFAAS_URL"], "the OPENFAAS_URL environment variable"
     else:
-        gateway = DEFAULT_GATEWAY
-    gateway = gateway.rstrip("/").lower()
+        gateway, source = DEFAULT_GATEWAY, "the default"
+    gateway = _lower_outside_userinfo(gateway.rstrip("/"))
+    scheme = re.match(r"([a-z][a-z0-9+.-]*)://", gateway)
+    if scheme and scheme.group(1) not in ("http", "https"):
+        raise CheckConfigError(
+            f"the gateway from {source} uses the scheme {scheme.group(1)!r}: the OpenFaaS gateway "
+            "is reached over http:// or https://; give its URL, e.g. http://127.0.0.1:8080"
+        )
     if not gateway.startswith("http"):
         gateway = f"http://{gateway}"
+    problem = url_problem(gateway)
+    if problem:
+        raise CheckConfigError(
+            f"the gateway from {source} ({without_userinfo(gateway)!r}) {problem}; give its URL, "
+            "e.g. http://127.0.0.1:8080"
+        )
     return gateway
+
+
+def _lower_outside_userinfo(url: str) -> str:
+    match = re.fullmatch(r"(?s)([^:/?#]*://)?([^/?#]*@)?(.*)", url)
+    assert match is not None  # the pattern matches any text
+    scheme, userinfo, rest = match.groups()
+    return (scheme or "").lower() + (userinfo or "") + rest.lower()
+
+
+def split_userinfo(url: str) -> tuple[str, str | None]:
+    """(the URL without `user:password@`, `user:password` percent-decoded, or None)."""
+    parts = urllib.parse.urlsplit(url)
+    if "@" not in parts.netloc:
+        return url, None
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, _, password = userinfo.partition(":")
+    credentials = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), credentials
+
+
+def without_userinfo(url: str) -> str:
+    """The URL with any `user:password@` removed, for messages."""
+    try:
+        return split_userinfo(url)[0]
+    except ValueError:
+        return re.sub(r"(?s)^([^:/?#]*://)[^/?#]*@", r"\1", url)
+
+
+def basic_auth(credentials: str) -> str:
+    """The Authorization header value for `user:password`."""
+    return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be requested (as a phrase: "has a space ..."), or None when it can."""
+    if re.search(r"[\x00-\x1f\x7f]", url):
+        return "holds a control character (a line break or tab, say); remove it"
+    if " " in url:
+        return "holds a space; write it as %20"
+    if not url.isascii():
+        return "holds a character that is not ASCII; percent-encode it (UTF-8)"
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as error:
+        if "port" in str(error).lower():
+            return "has a port that is not a number from 1 to 65535"
+        return "is not a valid URL (an unclosed '[' in the host?)"
+    if parts.scheme not in ("http", "https"):
+        return "is not an http:// or https:// URL"
+    if not parts.hostname:
+        return "has no host name"
+    if port is not None and not 1 <= port <= 65535:
+        return "has a port that is not a number from 1 to 65535"
+    if re.search(r":[^\]:]*$", parts.netloc.rpartition("@")[2]) and port is None:
+        return "has a ':' after the host but no port number"
+    if parts.fragment:
+        return "has a '#' part, which is never sent; remove it (or write '#' as %23)"
+    return None
+
+
+def header_value_problem(value: str) -> str | None:
+    """Why `value` cannot be sent as an HTTP header value (never quoting it), or None."""
+    if "\r" in value or "\n" in value:
+        return "holds a line break (CR or LF), which would end the header"
+    if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
+        return "holds a control character"
+    if not all(ord(c) < 256 for c in value):
+        return "holds a character outside Latin-1, which HTTP headers cannot carry"
+    return None
 
 
 def default_url(gateway: str, function: str, namespace: str = "") -> str:
@@ -132,6 +232,7 @@ def parse_checks(
         raise CheckConfigError(
             f"the 'checks' config must be an object keyed by function name, got {_show(raw)}"
         )
+    gateway, gateway_credentials = split_userinfo(gateway)
     unknown = sorted(str(name) for name in raw if name not in functions)
     if unknown:
         available = ", ".join(sorted(functions)) or "none"
@@ -147,7 +248,7 @@ def parse_checks(
             raise CheckConfigError(
                 f"checks.{name} must be an object (e.g. {{enabled: false}}), got {_show(entry)}"
             )
-        specs[name] = _parse_entry(name, entry, functions[name], gateway, api_server)
+        specs[name] = _parse_entry(name, entry, functions[name], gateway, gateway_credentials, api_server)
     return specs
 
 
@@ -156,6 +257,7 @@ def _parse_entry(
     entry: Mapping[object, object],
     function: object,
     gateway: str,
+    credentials: str | None,
     api_server: ClusterAccess | None,
 ) -> CheckSpec:
     where = f"checks.{name}"
@@ -168,22 +270,35 @@ def _parse_entry(
     if method not in METHODS:
         raise CheckConfigError(f"{where}.method: {method!r} is not one of {', '.join(METHODS)}")
     namespace = _attr(function, "namespace", "")
-    url = _url(name, entry, where, gateway, namespace, api_server is not None)
+    url, url_credentials = _url(name, entry, where, gateway, namespace, api_server is not None)
+    if url_credentials is not None or "url" in entry or api_server is not None:
+        credentials = url_credentials  # the gateway's credentials are for the gateway only
     body = _string(entry, "body", where, "")
     headers, secret_headers = _headers(name, entry.get("headers"), where, function)
+    if credentials is not None and any(h.lower() == "authorization" for h in (*headers, *secret_headers)):
+        raise CheckConfigError(
+            f"{where}.headers.Authorization: the URL already has a user and password, sent as "
+            "Basic auth; remove one of the two"
+        )
     expect_status = _status(entry.get("expectStatus"), where)
     expect_body = _optional_string(entry, "expectBody", where)
     expect_body_regex = _optional_string(entry, "expectBodyRegex", where)
     if expect_body is not None and expect_body_regex is not None:
         raise CheckConfigError(f"{where}: set either expectBody or expectBodyRegex, not both")
+    if method == "HEAD" and (expect_body is not None or expect_body_regex is not None):
+        raise CheckConfigError(
+            f"{where}: a HEAD answer has no body, so expectBody/expectBodyRegex can never match: "
+            "use another method, or expect only a status"
+        )
     if expect_body_regex is not None:
         try:
-            re.compile(expect_body_regex)
-        except re.error as exc:
+            _re2(expect_body_regex)
+        except re2.error as exc:
+            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
             raise CheckConfigError(
                 f"{where}.expectBodyRegex: {expect_body_regex!r} is not a valid regular "
-                f"expression ({exc}); fix it (Python `re` syntax) or use expectBody for a "
-                "plain substring"
+                f"expression ({reason}); fix it (RE2 syntax, as Go's regexp: no lookaround or "
+                "backreferences) or use expectBody for a plain substring"
             ) from None
     refused = _bool(entry, "refusedWithoutSecret", where, False)
     if refused and not secret_headers:
@@ -211,12 +326,20 @@ def _parse_entry(
         enabled=_bool(entry, "enabled", where, True),
         kubeconfig=api_server.kubeconfig if api_server and url.startswith("kubernetes-api:") else "",
         kube_context=api_server.context if api_server and url.startswith("kubernetes-api:") else "",
+        credentials=credentials,
     )
+
+
+@lru_cache(maxsize=256)
+def _re2(pattern: str) -> re2._Regexp:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the error (and the pattern) to stderr
+    return re2.compile(pattern, options)
 
 
 def _url(
     name: str, entry: Mapping[object, object], where: str, gateway: str, namespace: object, via_api: bool
-) -> str:
+) -> tuple[str, str | None]:
     path = _optional_string(entry, "path", where)
     url = _optional_string(entry, "url", where)
     if path is not None and url is not None:
@@ -224,17 +347,28 @@ def _url(
     if url is not None:
         if not re.match(r"https?://[^/]", url):
             raise CheckConfigError(
-                f"{where}.url: {url!r} is not an absolute http(s) URL; use path for a path on "
-                f"the gateway ({gateway})"
+                f"{where}.url: {without_userinfo(url)!r} is not an absolute http(s) URL; use path "
+                f"for a path on the gateway ({gateway})"
             )
-        return url
+        problem = url_problem(url)
+        if problem:
+            raise CheckConfigError(f"{where}.url: {without_userinfo(url)!r} {problem}")
+        return split_userinfo(url)
     if via_api:
-        return proxy_url(
-            namespace if isinstance(namespace, str) and namespace else "default", name, 8080, path or "/"
-        )
+        # proxy_path percent-encodes the path; the API server's URL comes from the kubeconfig.
+        ns = namespace if isinstance(namespace, str) and namespace else "default"
+        return proxy_url(ns, name, 8080, path or "/"), None
     if path is not None:
-        return f"{gateway.rstrip('/')}/{path.lstrip('/')}"
-    return default_url(gateway, name, namespace if isinstance(namespace, str) else "")
+        joined = f"{gateway.rstrip('/')}/{path.lstrip('/')}"
+        problem = url_problem(joined)
+        if problem:
+            raise CheckConfigError(f"{where}.path: {path!r} {problem}")
+        return joined, None
+    joined = default_url(gateway, name, namespace if isinstance(namespace, str) else "")
+    problem = url_problem(joined)
+    if problem:
+        raise CheckConfigError(f"{where}: the function's URL {joined!r} {problem}")
+    return joined, None
 
 
 def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict[str, str], dict[str, str]]:
@@ -248,17 +382,31 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
     mounted = _mounted_secrets(function)
     literal: dict[str, str] = {}
     secret: dict[str, str] = {}
+    seen: dict[str, str] = {}
     for header, value in raw.items():
         at = f"{where}.headers.{header}"
         if not isinstance(header, str) or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header):
             raise CheckConfigError(f"{at}: {header!r} is not a valid HTTP header name")
+        if header.lower() in seen:
+            raise CheckConfigError(
+                f"{at}: the same header as {where}.headers.{seen[header.lower()]} (header names "
+                "ignore case); keep one of them"
+            )
+        seen[header.lower()] = header
+        if header.lower() in FRAMING_HEADERS:
+            raise CheckConfigError(
+                f"{at}: the check sets {header} itself from the body; remove it from the headers"
+            )
         if isinstance(value, str):
+            problem = header_value_problem(value)
+            if problem:
+                raise CheckConfigError(f"{at}: the value {problem}: remove it from the value")
             literal[header] = value
             continue
         if not isinstance(value, Mapping) or set(value) != {"secret"} or not isinstance(value["secret"], str):
             raise CheckConfigError(
                 f"{at} must be a string or {{secret: <name of a secret the function mounts>}}, "
-                f"got {_show(value)}"
+                f"got {_shape(value)}"
             )
         secret_name = value["secret"]
         if secret_name not in mounted:
@@ -293,6 +441,11 @@ def _timeout(value: object, where: str) -> float:
             seconds = None
     if seconds is None or not seconds > 0 or seconds != seconds or seconds == float("inf"):
         raise CheckConfigError(f"{where}.timeoutSeconds must be a positive number, got {_show(value)}")
+    if seconds > MAX_TIMEOUT_SECONDS:
+        raise CheckConfigError(
+            f"{where}.timeoutSeconds is {_show(value)}, more than an hour ({MAX_TIMEOUT_SECONDS:g}s): "
+            "an update would wait that long for a function that never answers; give at most 3600"
+        )
     return seconds
 
 
@@ -303,7 +456,7 @@ def _integer(value: object) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value)
     return None
 
@@ -352,6 +505,20 @@ def _suggest(word: str, candidates: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
+def _shape(value: object) -> str:
+    """What a value is, without its content (a header value may be a pasted secret)."""
+    if isinstance(value, Mapping):
+        keys = ", ".join(sorted(str(k) for k in value))
+        return f"an object with keys {keys}" if keys else "an empty object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number (quote it to send it as text)"
+    return "null" if value is None else type(value).__name__
+
+
 def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -373,7 +540,7 @@ def body_matches(spec: CheckSpec, body: str) -> bool:
     if spec.expect_body is not None:
         return spec.expect_body in body
     if spec.expect_body_regex is not None:
-        return re.search(spec.expect_body_regex, body) is not None
+        return _re2(spec.expect_body_regex).search(body) is not None
     return True
 
 

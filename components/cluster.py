@@ -16,9 +16,15 @@ from pathlib import Path
 
 import yaml
 
+MAX_KUBECONFIG_BYTES = 4 << 20
+
 
 class ClusterUnreachable(ConnectionError):
     """The API server named by the kubeconfig does not accept connections."""
+
+
+class KubeconfigError(ValueError):
+    """The kubeconfig names an API server that is not a usable URL; the message says where."""
 
 
 def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
@@ -30,37 +36,71 @@ def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, st
             kubeconfig or env.get("KUBECONFIG", "").split(os.pathsep)[0] or Path.home() / ".kube/config"
         )
         try:
-            text, source = path.read_text(), str(path)
-        except OSError:
+            # Only a regular file of sensible size: a FIFO would block, /dev/zero never end.
+            if not path.is_file() or path.stat().st_size > MAX_KUBECONFIG_BYTES:
+                return None
+            text, source = path.read_text(encoding="utf-8", errors="replace"), str(path)
+        except (OSError, ValueError):
             return None
     try:
         config = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError, ValueError):
         return None
     if not isinstance(config, dict):
         return None
     name = context or config.get("current-context")
-    contexts = {
-        c.get("name"): c.get("context", {}) for c in config.get("contexts") or [] if isinstance(c, dict)
-    }
-    clusters = {
-        c.get("name"): c.get("cluster", {}) for c in config.get("clusters") or [] if isinstance(c, dict)
-    }
-    cluster = clusters.get(contexts.get(name, {}).get("cluster"))
+    contexts = _named(config.get("contexts"), "context")
+    clusters = _named(config.get("clusters"), "cluster")
+    chosen = contexts.get(str(name)) or {}
+    cluster = clusters.get(str(chosen.get("cluster")))
     if not isinstance(cluster, dict) or not cluster.get("server"):
         return None
     return str(cluster["server"]), source
 
 
+def _named(entries: object, key: str) -> dict[str, dict[object, object]]:
+    """`[{name: n, <key>: {...}}, ...]` as {n: {...}}, skipping entries of another shape."""
+    if not isinstance(entries, list):
+        return {}
+    named: dict[str, dict[object, object]] = {}
+    for entry in entries:
+        if isinstance(entry, dict) and isinstance(entry.get(key), dict):
+            named.setdefault(str(entry.get("name")), entry[key])
+    return named
+
+
+def server_address(server: str, source: str) -> tuple[str, int]:
+    """(host, port) of a kubeconfig `server:` URL; `KubeconfigError` names the source and the fix."""
+    fix = (
+        f"fix the cluster's `server:` in {source} (e.g. https://127.0.0.1:6443), or point "
+        "`pulumi config set kubernetes:kubeconfig <path>` at another kubeconfig"
+    )
+    shown = server if len(server) <= 200 and server.isprintable() else "(not shown)"
+    try:
+        url = urllib.parse.urlsplit(server)
+        port = url.port
+    except ValueError:
+        raise KubeconfigError(
+            f"the Kubernetes API server {shown!r} (from {source}) is not a valid URL "
+            f"(a port that is not a number from 1 to 65535, or an unclosed '['): {fix}"
+        ) from None
+    if url.scheme not in ("http", "https") or not url.hostname:
+        raise KubeconfigError(
+            f"the Kubernetes API server {shown!r} (from {source}) is not an http(s):// URL with a host: {fix}"
+        )
+    if port == 0:
+        raise KubeconfigError(f"the Kubernetes API server {shown!r} (from {source}) has port 0: {fix}")
+    return url.hostname, port or (443 if url.scheme == "https" else 80)
+
+
 def require_reachable(server: str, source: str, timeout: float = 3.0) -> None:
     """Raise `ClusterUnreachable` with the server, its source and the fix, if it cannot be reached."""
-    url = urllib.parse.urlsplit(server)
-    port = url.port or (443 if url.scheme == "https" else 80)
+    host, port = server_address(server, source)
     try:
-        with socket.create_connection((url.hostname or "", port), timeout=timeout):
+        with socket.create_connection((host, port), timeout=timeout):
             return
-    except OSError as error:
-        reason = error.strerror or str(error)
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
     raise ClusterUnreachable(
         f"cannot reach the Kubernetes API server {server} (from {source}): {reason.lower()}: "
         "start the cluster, or point `pulumi config set kubernetes:kubeconfig <path>` "

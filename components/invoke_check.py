@@ -5,9 +5,15 @@ engine calls a dynamic provider's `create`/`update` only during `up`, and `check
 never touch the network. `diff` reports a change when the spec or `triggers` change, so the probe
 runs again after the image, settings or a mounted secret change, and a no-op `up` stays a no-op.
 
-Secrets: header values arrive as secret Outputs in `secret_values`; they are stored encrypted in
-the resource's inputs and are never returned as outputs. Every message, log line and output the
-probe produces has each secret value replaced by `[secret]`.
+Secrets: header values (and a URL's `user:password`) arrive as secret Outputs in
+`secret_values`; they are stored encrypted in the resource's inputs and are never returned as
+outputs. Every message, log line and output the probe produces has each secret value, raw or
+encoded, replaced by `[secret]`; no exception's text is ever shown.
+
+Sending: `send(request, timeout, transport)` is the one seam. It validates header values, gives
+the transport one deadline for the whole exchange (and enforces it) and turns any exception into
+a failed attempt. Transports: `http_transport` (http.client, the socket shut at the deadline) and
+`proxy_transport` (the Kubernetes API server's service proxy); `transport_for` picks by URL.
 
 The provider class is pickled by reference (module `components.invoke_check`), so the provider
 process must be able to import this module: run Pulumi from the project directory. Logging goes
@@ -18,13 +24,15 @@ diagnostics (pkg/resource/plugin/plugin.go, `isDynamicPluginBinary`).
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import socket
+import ssl
+import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -32,22 +40,29 @@ import pulumi.dynamic
 
 from components import service_proxy
 from components.checks import (
+    CREDENTIALS,
     SPEC_PROPS,
     CheckSpec,
     answer_matches,
+    basic_auth,
     body_matches,
     describe_expectation,
+    header_value_problem,
     spec_from_props,
     spec_to_props,
     status_matches,
 )
+from components.redaction import REDACTED, redactor
 
-REDACTED = "[secret]"
+__all__ = ["REDACTED", "redactor"]
+
 EXCERPT_CHARS = 200
 MAX_BODY_BYTES = 1 << 20
 MAX_ATTEMPT_SECONDS = 30.0
+MIN_ATTEMPT_SECONDS = 1.0
 BACKOFF_SECONDS = (1.0, 2.0, 4.0, 8.0)
 MAX_BACKOFF_SECONDS = 10.0
+USER_AGENT = "openfaas-stack-invoke-check"
 
 Log = Callable[[str, str], None]
 """`log(level, message)` with level "info", "warn" or "error"."""
@@ -61,12 +76,35 @@ class CheckFailed(Exception):
 
 
 @dataclass(frozen=True)
+class HttpRequest:
+    """One request to send: everything a transport needs, headers (secrets included) resolved."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+    body: bytes | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
 class Answer:
-    """One HTTP exchange: a status and body, or `error` when there was no HTTP answer."""
+    """One HTTP exchange: a status, headers and body, or `error` when there was no HTTP answer.
+
+    `error` is a short phrase chosen by the transport ("connection refused"), never the text of
+    an exception, which may quote a header value.
+    """
 
     status: int | None
     body: str
     error: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False)
+
+
+Transport = Callable[[HttpRequest, float], Answer]
+"""`transport(request, deadline)`: send one request, return the answer by `deadline` (a
+`time.monotonic()` instant), or `Answer(None, "", CUT_OFF)` when the deadline came first. It may
+raise; `send` turns any exception into a failed attempt."""
+
+CUT_OFF = "cut off at the deadline"
 
 
 @dataclass(frozen=True)
@@ -82,94 +120,164 @@ class CheckResult:
 # ---------------------------------------------------------------- redaction
 
 
-def redactor(secret_values: Mapping[str, str]) -> Callable[[str], str]:
-    """A function replacing every secret value (raw or URL-encoded) in a text by `[secret]`."""
-    needles: set[str] = set()
-    for value in secret_values.values():
-        if value:
-            needles.update({value, urllib.parse.quote(value, safe=""), urllib.parse.quote_plus(value)})
-    ordered = sorted(needles, key=len, reverse=True)
-
-    def redact(text: str) -> str:
-        for needle in ordered:
-            text = text.replace(needle, REDACTED)
-        return text
-
-    return redact
+WITHHELD = "[withheld: it holds a secret split across lines]"
 
 
 def excerpt(body: str, redact: Callable[[str], str]) -> str:
-    """The body, redacted, whitespace collapsed, cut to 200 characters (with `...`)."""
-    flat = " ".join(redact(body).split())
+    """The body, redacted, whitespace collapsed, cut to 200 characters (with `...`).
+
+    A body that still holds a secret once its whitespace is taken out (base64 wrapped at 76
+    columns, say) is not shown at all: better less of a body than a secret.
+    """
+    redacted = redact(body)
+    squeezed = "".join(redacted.split())
+    if redact(squeezed) != squeezed:
+        return WITHHELD
+    flat = " ".join(redacted.split())
     return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 3] + "..."
 
 
-# ---------------------------------------------------------------- HTTP
+# ---------------------------------------------------------------- sending one request
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Report 3xx as the answer: never replay the (secret) headers to another location."""
+def send(request: HttpRequest, timeout: float, transport: Transport | None = None) -> Answer:
+    """Send `request` through `transport` (default: `http_transport`) within `timeout` seconds.
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def send(
-    method: str,
-    url: str,
-    body: str,
-    headers: Mapping[str, str],
-    timeout: float,
-    cluster: service_proxy.ClusterAccess | None = None,
-) -> Answer:
-    """Send one request; HTTP errors are answers, network errors are `error`.
-
-    A `kubernetes-api://` URL goes through the API server's service proxy with `cluster`'s
-    kubeconfig; any other with urllib.
+    The seam for other transports. Around the transport: header values are validated first
+    (a bad one is an `error` answer naming the header, and nothing is sent); the whole exchange
+    (connect, status line, headers, body) has one deadline, enforced even if the transport
+    ignores it; and any exception becomes an `error` answer that names only its kind.
     """
-    data = body.encode("utf-8") if body or method in ("POST", "PUT", "PATCH") else None
-    all_headers = dict(headers)
-    if data is not None and not any(h.lower() == "content-type" for h in all_headers):
-        all_headers["Content-Type"] = "text/plain"  # faas-cli invoke's default
-    if service_proxy.is_proxy_url(url):
+    for name, value in request.headers.items():
+        problem = header_value_problem(value)
+        if problem:
+            return Answer(None, "", f"not sent: header {name} {problem}")
+    deadline = time.monotonic() + timeout
+    chosen = transport or http_transport
+    answers: list[Answer] = []
+
+    def work() -> None:
+        try:
+            answers.append(chosen(request, deadline))
+        except BaseException as error:  # a failed attempt, whatever went wrong
+            answers.append(Answer(None, "", _failure(error)))
+
+    worker = threading.Thread(target=work, name="invoke-check-send", daemon=True)
+    worker.start()
+    # A little longer than the deadline, so the transport can report its own cut-off.
+    worker.join(timeout + 0.5)
+    if not answers or answers[0].error == CUT_OFF:
+        return Answer(None, "", f"no complete answer within {timeout:g}s")
+    return answers[0]
+
+
+def http_transport(request: HttpRequest, deadline: float) -> Answer:
+    """Send `request` with `http.client`; the socket is shut at `deadline`, whatever it is doing.
+
+    Redirects are answers (the secret headers are never replayed elsewhere); the body is read up
+    to 1 MiB.
+    """
+    parts = urllib.parse.urlsplit(request.url)
+    https = parts.scheme == "https"
+    port = parts.port or (443 if https else 80)
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        return Answer(None, "", "no time left for an attempt")
+    connection: http.client.HTTPConnection
+    if https:
+        connection = http.client.HTTPSConnection(parts.hostname or "", port, timeout=remaining)
+    else:
+        connection = http.client.HTTPConnection(parts.hostname or "", port, timeout=remaining)
+    target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    cut_off = threading.Event()
+
+    def cut() -> None:
+        cut_off.set()
+        sock = connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    watchdog = threading.Timer(remaining, cut)
+    watchdog.daemon = True
+    watchdog.start()
+    headers = {"User-Agent": USER_AGENT, "Connection": "close", **request.headers}
+    try:
+        connection.request(request.method, target, body=request.body, headers=headers)
+        response = connection.getresponse()
+        data = response.read(MAX_BODY_BYTES)
+        if response.length and len(data) < MAX_BODY_BYTES:
+            # read(amt) returns what came when the server closed early; that is no answer.
+            raise http.client.IncompleteRead(data, response.length)
+        if cut_off.is_set():
+            return Answer(None, "", CUT_OFF)
+        return Answer(response.status, _decode(data), headers=dict(response.getheaders()))
+    except Exception as error:
+        if cut_off.is_set() or isinstance(error, TimeoutError):
+            return Answer(None, "", CUT_OFF)
+        return Answer(None, "", _failure(error))
+    finally:
+        watchdog.cancel()
+        connection.close()
+
+
+def proxy_transport(cluster: service_proxy.ClusterAccess) -> Transport:
+    """The transport for `kubernetes-api://` URLs: the API server's service proxy, with the
+    kubeconfig and context of `cluster` (`service_proxy.send`)."""
+
+    def through_the_api_server(request: HttpRequest, deadline: float) -> Answer:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return Answer(None, "", CUT_OFF)
         try:
             proxied = service_proxy.send(
-                cluster or service_proxy.ClusterAccess(), method, url, data or b"", all_headers, timeout
+                cluster, request.method, request.url, request.body or b"", dict(request.headers), remaining
             )
-        except service_proxy.ProxyError as exc:
-            return Answer(None, "", str(exc))
-        return Answer(proxied.status, _decode(proxied.body))
-    request = urllib.request.Request(url, data=data, headers=all_headers, method=method)
-    opener = urllib.request.build_opener(_NoRedirect)
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return Answer(response.status, _decode(response.read(MAX_BODY_BYTES)))
-    except urllib.error.HTTPError as exc:
-        try:
-            text = _decode(exc.read(MAX_BODY_BYTES))
-        except OSError:
-            text = ""
-        return Answer(exc.code, text)
-    except urllib.error.URLError as exc:
-        return Answer(None, "", _network_error(exc.reason))
-    except TimeoutError:
-        return Answer(None, "", f"no answer within {timeout:g}s")
-    except OSError as exc:
-        return Answer(None, "", _network_error(exc))
+        except service_proxy.ProxyError as error:
+            return Answer(None, "", str(error))  # its messages never quote the kubeconfig
+        return Answer(proxied.status, _decode(proxied.body), headers=proxied.headers)
+
+    return through_the_api_server
+
+
+def transport_for(spec: CheckSpec) -> Transport:
+    """The transport a spec's URL needs: the service proxy for `kubernetes-api://`, else HTTP."""
+    return proxy_transport(spec.cluster) if service_proxy.is_proxy_url(spec.url) else http_transport
 
 
 def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def _network_error(reason: object) -> str:
-    if isinstance(reason, ConnectionRefusedError):
+def _failure(error: BaseException) -> str:
+    """A short, fixed description of why there was no answer (never the exception's text)."""
+    if isinstance(error, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(reason, TimeoutError):
-        return "timed out"
-    if isinstance(reason, socket.gaierror):
+    if isinstance(error, http.client.RemoteDisconnected):  # a ConnectionResetError too
+        return "the server closed the connection without answering"
+    if isinstance(error, ConnectionResetError):
+        return "connection reset"
+    if isinstance(error, TimeoutError):
+        return CUT_OFF
+    if isinstance(error, socket.gaierror):
         return "host not found"
-    return str(getattr(reason, "strerror", None) or reason)
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return "the TLS certificate could not be verified"
+    if isinstance(error, ssl.SSLError):
+        return "TLS handshake failed"
+    if isinstance(error, http.client.LineTooLong):
+        return "the answer has a status or header line that is too long"
+    if isinstance(error, http.client.HTTPException) and "headers" in str(error):
+        return "the answer has too many headers (more than 100)"
+    if isinstance(error, http.client.BadStatusLine):
+        return "the answer does not start with an HTTP status line"
+    if isinstance(error, http.client.IncompleteRead):
+        return "the answer ended before its body was complete"
+    if isinstance(error, http.client.HTTPException):
+        return f"the answer is not valid HTTP ({type(error).__name__})"
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror.lower()
+    return f"the request failed ({type(error).__name__})"
 
 
 def _describe(answer: Answer, redact: Callable[[str], str]) -> str:
@@ -188,14 +296,23 @@ def run_check(
     log: Log,
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
+    transport: Transport | None = None,
 ) -> CheckResult:
     """Probe until the answer matches or `spec.timeout_seconds` pass; raise `CheckFailed` if not.
 
     Retries with backoff (1, 2, 4, 8, then 10 s), logging each failed attempt; then, with
     `refused_probe`, sends the request once more without the secret headers and fails if that
-    answer also matches. Every log line and message is redacted.
+    answer also matches. Each attempt gets the time left (at least 1 s, at most 30 s), so the
+    whole check ends within `timeout_seconds` plus 1 s. `secret_values` may hold the URL's
+    `user:password` under `checks.CREDENTIALS`, sent as Basic auth. `transport` defaults to
+    `transport_for(spec)`. Every log line and message is redacted.
     """
-    redact = redactor(secret_values)
+    transport = transport or transport_for(spec)
+    credentials = secret_values.get(CREDENTIALS)
+    hidden = [*secret_values.values()]
+    if credentials:
+        hidden.extend([credentials.partition(":")[2], basic_auth(credentials)])
+    redact = redactor(hidden)
 
     def say(level: str, message: str) -> None:
         log(level, redact(message))
@@ -209,13 +326,42 @@ def run_check(
         raise CheckFailed(f"{name}: no value for secret(s) {', '.join(missing)} used in the check's headers")
     headers = dict(spec.headers)
     headers.update({h: secret_values[s] for h, s in spec.secret_headers.items()})
+    for header, value in headers.items():
+        problem = header_value_problem(value)
+        if problem:
+            source = spec.secret_headers.get(header)
+            raise CheckFailed(
+                f"{name}: header {header} "
+                + (f"(from secret {source!r}) " if source else "")
+                + f"{problem}; nothing was sent. "
+                + (
+                    f"Set the secret without it: `printf '%s' <value> | pulumi config set --secret "
+                    f"--path 'secrets.{source}'`"
+                    if source
+                    else f"Fix checks.{name}.headers.{header}"
+                )
+            )
+    always = {"Authorization": basic_auth(credentials)} if credentials else {}
+    data = spec.body.encode("utf-8") if spec.body or spec.method in ("POST", "PUT", "PATCH") else None
+    if data is not None and not any(h.lower() == "content-type" for h in headers):
+        headers["Content-Type"] = "text/plain"  # faas-cli invoke's default
+
+    def request(with_secrets: bool) -> HttpRequest:
+        kept = (
+            headers.items()
+            if with_secrets
+            else ((h, v) for h, v in headers.items() if h not in spec.secret_headers)
+        )
+        chosen = dict(kept)
+        return HttpRequest(spec.method, spec.url, {**chosen, **always}, data)
+
     started = clock()
     deadline = started + spec.timeout_seconds
     attempt = 0
     while True:
         attempt += 1
         remaining = deadline - clock()
-        answer = send(spec.method, spec.url, spec.body, headers, _attempt_timeout(remaining), spec.cluster)
+        answer = send(request(True), _attempt_timeout(remaining), transport)
         if answer.status is not None and answer_matches(spec, answer.status, answer.body):
             break
         wait = min(_backoff(attempt), deadline - clock())
@@ -234,10 +380,7 @@ def run_check(
     refused_status: int | None = None
     summary = f"HTTP {answer.status} after {_plural(attempt, 'attempt')}"
     if spec.refused_probe:
-        without = {h: v for h, v in spec.headers.items() if h not in spec.secret_headers}
-        refused = send(
-            spec.method, spec.url, spec.body, without, _attempt_timeout(deadline - clock()), spec.cluster
-        )
+        refused = send(request(False), _attempt_timeout(deadline - clock()), transport)
         dropped = ", ".join(sorted(spec.secret_headers))
         if refused.status is not None and answer_matches(spec, refused.status, refused.body):
             raise CheckFailed(
@@ -265,7 +408,7 @@ def _short(answer: Answer, spec: CheckSpec) -> str:
 
 
 def _attempt_timeout(remaining: float) -> float:
-    return max(1.0, min(remaining, MAX_ATTEMPT_SECONDS))
+    return max(MIN_ATTEMPT_SECONDS, min(remaining, MAX_ATTEMPT_SECONDS))
 
 
 def _backoff(attempt: int) -> float:
@@ -320,26 +463,36 @@ class InvokeCheckProvider(pulumi.dynamic.ResourceProvider):
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         """Run the check; its outputs never include secret values."""
-        spec = spec_from_props(props)
-        return pulumi.dynamic.CreateResult(id_=spec.function, outs=_run(spec, props))
+        outs = _run(props)
+        return pulumi.dynamic.CreateResult(id_=str(outs["function"]), outs=outs)
 
     def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
         """Run the check again with the new inputs."""
-        return pulumi.dynamic.UpdateResult(outs=_run(spec_from_props(news), news))
+        return pulumi.dynamic.UpdateResult(outs=_run(news))
 
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         """Nothing to undo."""
 
 
-def _run(spec: CheckSpec, props: Mapping[str, Any]) -> dict[str, Any]:
+def _run(props: Mapping[str, Any]) -> dict[str, Any]:
     raw = props.get("secret_values") or {}
     secrets = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
     try:
+        spec = spec_from_props(props)
         result = run_check(spec, secrets, log=pulumi_log)
     except CheckFailed as failed:
         # The engine shows the exception at the end of a traceback; repeat it as one clean line.
         pulumi_log("error", str(failed))
-        raise
+        raise CheckFailed(str(failed)) from None
+    except Exception as error:
+        # Whatever it says may quote a header value: name only its kind.
+        message = (
+            f"{props.get('function', 'the function')}: the invoke check stopped on an internal "
+            f"error ({type(error).__name__}); nothing about it is shown, as it may quote a secret. "
+            "Disable the check (checks.<function>.enabled: false) and report the inputs that cause it"
+        )
+        pulumi_log("error", message)
+        raise CheckFailed(message) from None
     outs: dict[str, Any] = {k: props.get(k) for k in DIFF_PROPS}
     outs.update(
         status=result.status,
@@ -392,9 +545,13 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
                 f"InvokeCheck {name}: the check of {spec.function!r} uses secret(s) "
                 f"{', '.join(missing)} in its headers; pass their values in secret_values"
             )
+        # Each value secret on its own, so a check without secrets previews as `{}` (goldens).
+        values = {s: pulumi.Output.secret(args.secret_values[s]) for s in spec.secret_names}
+        if spec.credentials is not None:
+            values[CREDENTIALS] = pulumi.Output.secret(spec.credentials)
         props: dict[str, Any] = {
             **spec_to_props(spec),
-            "secret_values": {s: pulumi.Output.secret(args.secret_values[s]) for s in spec.secret_names},
+            "secret_values": values,
             "triggers": args.triggers,
             **{k: None for k in OUTPUT_PROPS},
         }

@@ -7,7 +7,6 @@ functions become `openfaas.com/v1` `Function` resources for the OpenFaaS operato
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -16,7 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan, is_valid_file_name
+from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
 from components.stackfile import FunctionResources
 
@@ -25,30 +24,12 @@ FUNCTION_LABEL = "faas_function"
 CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
 WATCHDOG_PORT = 8080
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 
 def secret_object_name(name: str) -> str:
     """`secret_api_key` -> `secret-api-key`: the Secret's DNS-1123 name; the data keys keep the
     OpenFaaS name, so the function reads /var/openfaas/secrets/secret_api_key as on faas-netes."""
     return name.lower().replace("_", "-")
-
-
-def secret_problems(secret: SecretPlan) -> list[str]:
-    """What Kubernetes would refuse in the name of `secret`: as a data key, as an object name."""
-    rename = "rename it in the function's 'secrets:' and in the 'secrets' config"
-    if not is_valid_file_name(secret.name):
-        return [
-            f"secret {secret.name!r} is not a valid file name for a secret (letters, digits, '-', "
-            f"'_' and '.'): {rename}"
-        ]
-    object_name = secret_object_name(secret.name)
-    if len(object_name) > 253 or not _DNS1123_SUBDOMAIN.match(object_name):
-        return [
-            f"secret {secret.name!r} cannot be turned into a Kubernetes object name (lower-case "
-            f"letters, digits, '-' and '.', starting and ending with a letter or digit): {rename}"
-        ]
-    return []
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Nothing here declares a resource: every check runs before anything exists, missing secrets are
 found here, and resource names are derived from OpenFaaS names only, never from the order of the
 file, so adding or removing a function never touches the others. Each target owns its names and
-units (`swarm.function_problems` and `swarm.secret_problems`, `kubernetes.secret_problems` and
+units (`swarm.function_problems`, `swarm.secret_problems`, `swarm.secret_name_clashes`;
 `kubernetes.secret_object_name`); `make_plan` asks the target's module.
 """
 
@@ -20,16 +20,29 @@ TARGETS = ("kubernetes", "swarm")
 SECRETS_MOUNT_PATH = "/var/openfaas/secrets"
 SCALE_MIN_LABEL = "com.openfaas.scale.min"
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_SECRET_DATA_KEY = re.compile(r"^[-._a-zA-Z0-9]+$")
+# Every pattern is used with `fullmatch` and `re.ASCII`: `$` alone also matches before a final
+# newline, and `\d`/`\w` would take Unicode digits and letters.
+_DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*", re.ASCII)
+_DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?", re.ASCII)
+_SECRET_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
 # docker/distribution reference grammar, simplified: [host[:port]/]path[:tag][@digest]
 _IMAGE = re.compile(
-    r"^(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
+    r"(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
-    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?$"
+    r"(?::[\w][\w.-]{0,127})?(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?",
+    re.ASCII,
 )
-_K8S_QUANTITY = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?$")
+_K8S_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[numkMGTPE])?", re.ASCII)
+
+_LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
+_ENV_NAME = re.compile(r"[!-<>-~]+", re.ASCII)  # printable ASCII but '=' (Kubernetes 1.30+)
+KUBERNETES_ANNOTATIONS_BYTES = 256 * 1024
+
+KUBERNETES_NAME_CHARS = 63
+KUBERNETES_KEY_CHARS = 253
+KUBERNETES_SECRET_BYTES = 1 << 20  # the API server's limit on a Secret's data
+SWARM_SECRET_BYTES = 500 * 1024  # moby's MaxSecretSize
 
 
 class PlanError(ValueError):
@@ -89,11 +102,13 @@ def make_plan(
     default_namespace: str,
     configured_secrets: Collection[str] | Mapping[str, Sequence[str]],
     empty_secrets: Collection[str] = (),
+    file_sizes: Mapping[str, Mapping[str, int]] | None = None,
 ) -> DeployPlan:
     """Check `stack` against `target` and the secrets set in config, and plan resources.
 
     `configured_secrets` names the secrets set in config, or maps each to its file names (a
-    secret given by name alone is one file of the same name).
+    secret given by name alone is one file of the same name). `file_sizes` (secret -> file ->
+    bytes), when given, is checked against the target's size limits.
     """
     files_of = (
         {name: tuple(files) for name, files in configured_secrets.items()}
@@ -118,7 +133,7 @@ def make_plan(
             errors.extend(f"{where}: {e}" for e in swarm.function_problems(fn))
         warnings.extend(f"{where}: {w}" for w in _function_warnings(fn, kube))
         namespace = (fn.namespace or default_namespace) if kube else ""
-        if kube and not _DNS1123_LABEL.match(namespace):
+        if kube and (len(namespace) > KUBERNETES_NAME_CHARS or not _DNS1123_LABEL.fullmatch(namespace)):
             source = "its 'namespace:'" if fn.namespace else "the 'namespace' config"
             errors.append(
                 f"{where}: namespace {namespace!r} (from {source}) is not a valid Kubernetes namespace "
@@ -127,9 +142,10 @@ def make_plan(
         mounted: list[SecretPlan] = []
         for secret in fn.secrets:
             plan = SecretPlan(secret, namespace, files_of.get(secret, (secret,)))
-            problems = kubernetes.secret_problems(plan) if kube else swarm.secret_problems(plan)
-            if problems:
-                errors.extend(f"{where}: {p}" for p in problems)
+            problem = _kube_secret_name_error(secret, kubernetes.secret_object_name) if kube else ""
+            problem = problem or ("" if kube else swarm.secret_name_problem(secret))
+            if problem:
+                errors.append(f"{where}: secret {secret!r} {problem}")
                 continue
             secret_plans.setdefault(plan.resource_name, plan)
             if plan not in mounted:
@@ -142,6 +158,9 @@ def make_plan(
             _collisions(stack.path, functions.values(), secret_plans.values(), kubernetes.secret_object_name)
         )
     errors.extend(_bad_file_names(secret_plans.values()))
+    errors.extend(_too_large(secret_plans.values(), file_sizes or {}, kube))
+    if not kube:
+        errors.extend(swarm.secret_name_clashes(secret_plans.values()))
     errors.extend(_missing(stack, files_of, empty_secrets))
     if errors:
         raise PlanError("\n".join(errors))
@@ -155,9 +174,25 @@ def make_plan(
     return DeployPlan(target, functions, ordered, tuple(warnings))
 
 
-def is_valid_file_name(name: str) -> bool:
-    """Whether `name` can be a file in /var/openfaas/secrets (and a Kubernetes Secret's data key)."""
-    return bool(_SECRET_DATA_KEY.match(name)) and name not in (".", "..") and not name.startswith("..")
+def _too_large(
+    plans: Collection[SecretPlan], sizes: Mapping[str, Mapping[str, int]], kube: bool
+) -> list[str]:
+    errors: list[str] = []
+    for plan in sorted(plans, key=lambda p: p.resource_name):
+        files = sizes.get(plan.name, {})
+        if kube and sum(files.values()) > KUBERNETES_SECRET_BYTES:
+            errors.append(
+                f"secret {plan.name!r} holds {sum(files.values())} bytes: a Kubernetes Secret holds at "
+                f"most 1 MiB ({KUBERNETES_SECRET_BYTES} bytes): split it into several secrets"
+            )
+        if not kube:
+            for file in sorted(files):
+                if files[file] > SWARM_SECRET_BYTES:
+                    errors.append(
+                        f"secret {plan.name!r}: file {file!r} holds {files[file]} bytes: a Docker "
+                        f"secret holds at most 500 KiB ({SWARM_SECRET_BYTES} bytes): make it smaller"
+                    )
+    return errors
 
 
 def missing_secret_command(name: str) -> str:
@@ -167,35 +202,80 @@ def missing_secret_command(name: str) -> str:
 
 def _function_errors(fn: Function, kube: bool) -> list[str]:
     errors: list[str] = []
-    if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.match(fn.name)):
+    if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.fullmatch(fn.name)):
         suggestion = re.sub(r"[^a-z0-9]+", "-", fn.name.lower()).strip("-")[:63].rstrip("-")
         errors.append(
             "the name must be a valid DNS-1035 label on Kubernetes (lower-case letters, digits and "
             "'-', starting with a letter, at most 63 characters): rename the function"
-            + (f", e.g. to {suggestion!r}" if _DNS1035_LABEL.match(suggestion) else "")
+            + (f", e.g. to {suggestion!r}" if _DNS1035_LABEL.fullmatch(suggestion) else "")
         )
     if not fn.image:
         errors.append("no 'image': add the image to deploy, e.g. 'image: ghcr.io/owner/name:tag'")
-    elif not _IMAGE.match(fn.image):
+    elif not _IMAGE.fullmatch(fn.image):
         fix = ""
         if fn.image.startswith("/") or "//" in fn.image or fn.image.endswith((":", "/")):
             fix = ": it has an empty part, is a ${VARIABLE} in it unset?"
-        elif _IMAGE.match(fn.image.lower()):
+        elif _IMAGE.fullmatch(fn.image.lower()):
             fix = ": write the repository in lower case"
         errors.append(
             f"image {fn.image!r} is not a valid image reference "
             f"(expected [registry/]repository[:tag][@digest], lower-case repository){fix}"
         )
+    for name in sorted(fn.environment):
+        if not _ENV_NAME.fullmatch(name):
+            errors.append(
+                f"environment variable {name!r} is not a valid name (printable ASCII without '=' or "
+                "spaces): rename it"
+            )
     if kube:
+        errors.extend(_metadata_errors(fn))
         for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
             for unit, value in (("memory", resources.memory if resources else ""),
                                 ("cpu", resources.cpu if resources else "")):  # fmt: skip
-                if value and not _K8S_QUANTITY.match(value):
+                if value and not _K8S_QUANTITY.fullmatch(value):
                     example = "128Mi or 1Gi" if unit == "memory" else "100m or 0.5"
                     errors.append(
                         f"{kind}.{unit} {value!r} is not a Kubernetes quantity: write e.g. {example}"
                     )
     return errors
+
+
+def _metadata_errors(fn: Function) -> list[str]:
+    """Labels and annotations the Kubernetes API server would refuse (checked without quoting
+    values, which may be anything)."""
+    errors: list[str] = []
+    for kind, values in (("label", fn.labels), ("annotation", fn.annotations)):
+        for key in sorted(values):
+            problem = _qualified_name_problem(key)
+            if problem:
+                errors.append(f"{kind} {key!r}: {problem} on Kubernetes: rename it")
+    for key in sorted(fn.labels):
+        value = fn.labels[key]
+        if len(value) > KUBERNETES_NAME_CHARS or (value and not _LABEL_NAME.fullmatch(value)):
+            errors.append(
+                f"label {key!r}: the value is not a valid Kubernetes label value (at most 63 letters, "
+                "digits, '-', '_' and '.', starting and ending with a letter or digit): change it, or "
+                "make it an annotation"
+            )
+    size = sum(len(k.encode()) + len(v.encode()) for k, v in fn.annotations.items())
+    if size > KUBERNETES_ANNOTATIONS_BYTES:
+        errors.append(
+            f"the annotations hold {size} bytes; Kubernetes allows 256 KiB ({KUBERNETES_ANNOTATIONS_BYTES} "
+            "bytes) in all: make them smaller"
+        )
+    return errors
+
+
+def _qualified_name_problem(key: str) -> str:
+    prefix, slash, name = key.rpartition("/")
+    if slash and (not prefix or len(prefix) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(prefix)):
+        return "the prefix before '/' is not a DNS subdomain (lower-case letters, digits, '-' and '.')"
+    if not name or len(name) > KUBERNETES_NAME_CHARS or not _LABEL_NAME.fullmatch(name):
+        return (
+            "the name is not valid (at most 63 letters, digits, '-', '_' and '.', starting and ending "
+            "with a letter or digit, after an optional 'prefix/')"
+        )
+    return ""
 
 
 def _function_warnings(fn: Function, kube: bool) -> list[str]:
@@ -211,6 +291,25 @@ def _function_warnings(fn: Function, kube: bool) -> list[str]:
     elif fn.namespace:
         warnings.append(f"'namespace: {fn.namespace}' has no meaning on Docker Swarm and is ignored")
     return warnings
+
+
+def _kube_secret_name_error(name: str, object_name: Callable[[str], str]) -> str:
+    if (
+        not _SECRET_DATA_KEY.fullmatch(name)
+        or name in (".", "..")
+        or name.startswith("..")
+        or len(name) > KUBERNETES_KEY_CHARS
+    ):
+        return f"is not a valid file name for a secret (letters, digits, '-', '_' and '.'): {RENAME_SECRET}"
+    if len(object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(object_name(name)):
+        return (
+            "cannot be turned into a Kubernetes object name (lower-case letters, digits, '-' and "
+            f"'.', starting and ending with a letter or digit): {RENAME_SECRET}"
+        )
+    return ""
+
+
+RENAME_SECRET = "rename it in the function's 'secrets:' and in the 'secrets' config"
 
 
 def _collisions(
@@ -261,11 +360,14 @@ def _file_clashes(mounted: Sequence[SecretPlan]) -> list[str]:
 
 def _bad_file_names(plans: Collection[SecretPlan]) -> list[str]:
     return [
-        f"secret {plan.name!r}: file name {file!r} is not valid (letters, digits, '-', '_' and '.'): "
-        f"rename it in `secrets.{plan.name}.files`"
+        f"secret {plan.name!r}: file name {file!r} is not valid (letters, digits, '-', '_' and '.', "
+        f"at most {KUBERNETES_KEY_CHARS} characters): rename it in `secrets.{plan.name}.files`"
         for plan in plans
         for file in plan.files
-        if not is_valid_file_name(file)
+        if not _SECRET_DATA_KEY.fullmatch(file)
+        or file in (".", "..")
+        or file.startswith("..")
+        or len(file) > KUBERNETES_KEY_CHARS
     ]
 
 

@@ -12,11 +12,12 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pulumi
+import yaml
 
 from components.plan import TARGETS
 from components.service_proxy import ClusterAccess
@@ -25,6 +26,19 @@ from components.stackfile import default_stack_path
 WORKLOADS = ("deployment", "function-crd")
 PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 CHECK_ROUTES = ("auto", "gateway", "kubernetes-api")
+# Config keys that mean something on one target only.
+TARGET_KEYS = {
+    "kubernetes": (
+        "namespace",
+        "kubernetesWorkload",
+        "skipAwait",
+        "imagePullPolicy",
+        "kubernetesReadyTimeout",
+        "createNamespaces",
+        "adoptSecrets",
+    ),
+    "swarm": ("swarmNetwork", "swarmConvergeTimeout", "publishedPorts"),
+}
 
 
 class ConfigError(ValueError):
@@ -45,6 +59,7 @@ class Settings:
     filter: str = ""
     regex: str = ""
     secret_files: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    secret_sizes: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     empty_secrets: frozenset[str] = frozenset()
     kubernetes_workload: str = "deployment"
     skip_await: bool = False
@@ -57,13 +72,38 @@ class Settings:
     swarm_converge_timeout: str = "2m"
     published_ports: Mapping[str, int] = field(default_factory=dict)
     checks: object = None
+    set_keys: frozenset[str] = frozenset()
+    warnings: tuple[str, ...] = ()
 
 
 class SecretValues:
-    """Each OpenFaaS secret's files, as secret Outputs of their base64-encoded content."""
+    """Each OpenFaaS secret's files, as secret Outputs of their base64-encoded content.
 
-    def __init__(self, files: Mapping[str, Mapping[str, pulumi.Output[str]]]) -> None:
+    `plain` (secret name -> its files' content) is kept only so that `texts` can compare values
+    with plain-text settings before anything is registered.
+    """
+
+    def __init__(
+        self,
+        files: Mapping[str, Mapping[str, pulumi.Output[str]]],
+        plain: Mapping[str, Mapping[str, bytes]] | None = None,
+    ) -> None:
         self._files = files
+        self._plain = dict(plain or {})
+
+    def texts(self) -> dict[str, str]:
+        """Each secret's text as `text` gives it, and each file of a several-file secret as
+        `<secret>.files.<file>`: for comparisons only, never to be shown or registered."""
+        texts: dict[str, str] = {}
+        for name, files in self._plain.items():
+            if not files:
+                continue
+            content = files[name] if name in files else files[sorted(files)[0]]
+            texts[name] = content.decode("utf-8", "replace")
+            if set(files) != {name}:
+                for file, data in files.items():
+                    texts[f"{name}.files.{file}"] = data.decode("utf-8", "replace")
+        return texts
 
     def files(self, name: str) -> Mapping[str, pulumi.Output[str]]:
         """File name -> base64 content of secret `name`."""
@@ -107,6 +147,13 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
     if check_via == "kubernetes-api" and target != "kubernetes":
         raise ConfigError("config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
     secrets = _read_secrets(config)
+    defaults = _project_defaults(project_dir)
+    set_keys = frozenset(
+        key
+        for keys in TARGET_KEYS.values()
+        for key in keys
+        if _differs_from_default(config.get(key), defaults, key)
+    )
     settings = Settings(
         target=target,
         stack_file=project_dir / stack_file if stack_file else default_stack_path(project_dir),
@@ -115,6 +162,9 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         filter=config.get("filter") or "",
         regex=config.get("regex") or "",
         secret_files={name: tuple(sorted(files)) for name, files in secrets.items()},
+        secret_sizes={
+            name: {file: len(data) for file, data in files.items()} for name, files in secrets.items()
+        },
         empty_secrets=frozenset(name for name, files in secrets.items() if not all(files.values())),
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
@@ -127,6 +177,8 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m"),
         published_ports=_ports(config),
         checks=_object(config, "checks"),
+        set_keys=set_keys,
+        warnings=tuple(_credential_warnings(config)),
     )
     values = SecretValues(
         {
@@ -135,7 +187,8 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
                 for file, content in files.items()
             }
             for name, files in secrets.items()
-        }
+        },
+        secrets,
     )
     return settings, values
 
@@ -162,6 +215,115 @@ def check_route(
             "`pulumi config set checkVia gateway` and a `gateway`"
         )
     return ClusterAccess(kubeconfig or "", context or "")
+
+
+def _project_defaults(project_dir: Path) -> Mapping[str, object]:
+    """The `default:` of each config key Pulumi.yaml declares (Pulumi fills them in)."""
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    declared = project.get("config") if isinstance(project, dict) else None
+    if not isinstance(declared, dict):
+        return {}
+    return {str(k): v["default"] for k, v in declared.items() if isinstance(v, dict) and "default" in v}
+
+
+def _differs_from_default(value: str | None, defaults: Mapping[str, object], key: str) -> bool:
+    """True when the user set `key` to something other than Pulumi.yaml's default."""
+    if value is None:
+        return False
+    if key not in defaults:
+        return True
+    default = defaults[key]
+    if isinstance(default, str):
+        return value != default
+    try:
+        return bool(json.loads(value) != default)
+    except ValueError:
+        return True
+
+
+def target_option_problems(settings: Settings, functions: Collection[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for target options that do nothing: set for the other target, naming
+    a function or secret that is not deployed, or publishing one host port twice.
+
+    `functions` are the functions deployed. A name that matches nothing is an error, or only a
+    warning when `filter`/`regex` may have left it out.
+    """
+    errors: list[str] = []
+    warnings: list[str] = []
+    other = "swarm" if settings.target == "kubernetes" else "kubernetes"
+    on = {"kubernetes": "Kubernetes", "swarm": "Docker Swarm"}
+    for key in TARGET_KEYS[other]:
+        if key in settings.set_keys:
+            warnings.append(
+                f"{_file()}: config '{key}' has no effect on {on[settings.target]} (it is for "
+                f"target {other}): remove it with `pulumi config rm {key}`"
+            )
+    filtered = bool(settings.filter or settings.regex)
+    report = warnings if filtered else errors
+    why = " (left out by 'filter'/'regex'?)" if filtered else ""
+    if settings.target == "swarm":
+        by_port: dict[int, list[str]] = {}
+        for name, port in sorted(settings.published_ports.items()):
+            by_port.setdefault(port, []).append(name)
+            if name not in functions:
+                report.append(
+                    f"{_file()}: config 'publishedPorts.{name}': no function {name!r} is deployed{why}; "
+                    f"remove it with `pulumi config rm --path 'publishedPorts.{name}'`"
+                )
+        for port, names in sorted(by_port.items()):
+            if len(names) > 1:
+                errors.append(
+                    f"{_file()}: config 'publishedPorts': functions {', '.join(names)} publish the "
+                    f"same host port {port}; a host port can be published once: give each its own"
+                )
+    return errors, warnings
+
+
+def target_secret_problems(settings: Settings, secrets: Collection[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for `adoptSecrets` entries naming a secret that is not deployed."""
+    if settings.target != "kubernetes":
+        return [], []
+    filtered = bool(settings.filter or settings.regex)
+    problems: list[str] = []
+    for name in sorted(settings.adopt_secrets - set(secrets)):
+        problems.append(
+            f"{_file()}: config 'adoptSecrets' names {name!r}, a secret no deployed function uses"
+            + (" (left out by 'filter'/'regex'?)" if filtered else "")
+            + ": remove it from the list"
+        )
+    return ([], problems) if filtered else (problems, [])
+
+
+def _file() -> str:
+    return f"Pulumi.{pulumi.get_stack()}.yaml"
+
+
+def _credential_warnings(config: pulumi.Config) -> list[str]:
+    """Warnings for a URL password kept in plain text in the stack's config file."""
+    urls = [("gateway", "gateway", config.get("gateway") or "", "gateway <url>")]
+    checks = _object(config, "checks")
+    if isinstance(checks, dict):
+        urls += [
+            ("checks", f"checks.{name}.url", entry["url"], f"--path 'checks.{name}.url' <url>")
+            for name, entry in sorted(checks.items())
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str)
+        ]
+    warnings: list[str] = []
+    for key, where, url, command in urls:
+        userinfo = re.match(r"(?s)[^:/?#]*://([^/?#]*)@", url)
+        if (
+            userinfo
+            and ":" in userinfo.group(1)
+            and not pulumi.runtime.is_config_secret(config.full_key(key))
+        ):
+            warnings.append(
+                f"{_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
+                f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"
+            )
+    return warnings
 
 
 def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
@@ -223,7 +385,7 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
 
 def _duration(config: pulumi.Config, key: str, default: str) -> str:
     value = config.get(key) or default
-    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value):
+    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value, re.ASCII):
         raise ConfigError(f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait")
     return value
 
@@ -261,7 +423,7 @@ def _ports(config: pulumi.Config) -> dict[str, int]:
     ports: dict[str, int] = {}
     if isinstance(raw, dict):
         for name, port in raw.items():
-            if isinstance(port, (int, str)) and str(port).isdigit() and 0 < int(port) < 65536:
+            if isinstance(port, (int, str)) and re.fullmatch(r"[0-9]+", str(port)) and 0 < int(port) < 65536:
                 ports[name] = int(port)
     if not isinstance(raw, dict) or len(ports) != len(raw):
         raise ConfigError(

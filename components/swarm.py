@@ -5,21 +5,22 @@ are immutable and cannot be removed while a service uses them, so a new value is
 provider-named secret: services move to it, and Pulumi deletes the old one last (its default
 create-before-delete order).
 
-The names and units Docker accepts are checked here too (`function_problems`, `secret_problems`;
-the plan calls them before any resource exists), from the same functions that name the resources.
+The names and units Docker accepts are checked here too (`function_problems`,
+`secret_name_problem`, `secret_name_clashes`; the plan calls them before any resource exists),
+from the same functions that name the resources.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_docker as docker
 
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+from components.plan import RENAME_SECRET, SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
 from components.stackfile import Function
 
@@ -31,12 +32,10 @@ WATCHDOG_PORT = 8080
 # and ending with a letter or digit; a service name is a DNS label (at most 63, no '.').
 SECRET_NAME_LIMIT = 64
 SERVICE_NAME_LIMIT = 63
-_SECRET_NAME = re.compile(r"^[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?$")
-_SERVICE_NAME = re.compile(r"^[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*$")
-# pulumi-docker autonames a Secret `<resource name>-<7 random hex>` (`SetAutonaming(255, "-")`).
-AUTONAME_SUFFIX = "-<7 random hex>"
+_SECRET_NAME = re.compile(r"[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?", re.ASCII)
+_SERVICE_NAME = re.compile(r"[a-zA-Z0-9](?:[-_]*[A-Za-z0-9]+)*", re.ASCII)
+# pulumi-docker autonames a Secret `<resource name>-<7 hex>` (`SetAutonaming(255, "-")`).
 AUTONAME_SUFFIX_LENGTH = 8
-_RENAME_SECRET = "rename it in the function's 'secrets:' and in the 'secrets' config"
 
 
 def secret_name(secret: SecretPlan, file: str) -> str:
@@ -54,12 +53,12 @@ def service_name(fn: FunctionPlan) -> str:
 def function_problems(fn: Function) -> list[str]:
     """What Docker would refuse in a function: its service name, its memory and CPU amounts."""
     problems: list[str] = []
-    if len(fn.name) > SERVICE_NAME_LIMIT or not _SECRET_NAME.match(fn.name):
+    if len(fn.name) > SERVICE_NAME_LIMIT or not _SECRET_NAME.fullmatch(fn.name):
         problems.append(
             "the name is not a valid Docker service name (at most 63 letters, digits, '-', '_' and '.', "
             "starting and ending with a letter or digit): rename the function"
         )
-    elif not _SERVICE_NAME.match(fn.name):
+    elif not _SERVICE_NAME.fullmatch(fn.name):
         problems.append(
             "the name is not a valid Docker service name: Docker refuses a '.' in it (letters, "
             "digits, '-' and '_' only): rename the function"
@@ -72,39 +71,49 @@ def function_problems(fn: Function) -> list[str]:
     return problems
 
 
-def secret_problems(secret: SecretPlan) -> list[str]:
-    """What Docker would refuse in the names of the Swarm secrets made for `secret`."""
-    if len(secret.name) > SECRET_NAME_LIMIT or not _SECRET_NAME.match(secret.name):
-        return [
-            f"secret {secret.name!r} is not a valid Docker secret name (at most 64 letters, digits, "
-            f"'-', '_' and '.', starting and ending with a letter or digit): {_RENAME_SECRET}"
-        ]
-    problems = []
-    for file in secret.files:
-        name = secret_name(secret, file)
-        length = len(name) + AUTONAME_SUFFIX_LENGTH
-        if length <= SECRET_NAME_LIMIT:
-            continue
-        room = SECRET_NAME_LIMIT - AUTONAME_SUFFIX_LENGTH
-        if name == secret.name:
-            what, fix = f"secret {secret.name!r}", f"{_RENAME_SECRET}, to at most {room} characters"
-        else:
-            what = f"file {file!r} of secret {secret.name!r}"
-            fix = f"shorten the secret's or the file's name, so that {name!r} has at most {room} characters"
-        problems.append(
-            f"{what} becomes the Docker secret '{name}{AUTONAME_SUFFIX}', {length} characters, "
-            f"and Docker allows at most {SECRET_NAME_LIMIT}: {fix}"
+def secret_name_problem(name: str) -> str:
+    """What Docker would refuse in OpenFaaS secret `name` itself ("" if nothing)."""
+    if len(name) > SECRET_NAME_LIMIT or not _SECRET_NAME.fullmatch(name):
+        return (
+            "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.', "
+            f"starting and ending with a letter or digit): {RENAME_SECRET}"
         )
-    return problems
+    return ""
 
 
-_MEMORY = re.compile(r"^(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?$")
+def secret_name_clashes(plans: Collection[SecretPlan]) -> list[str]:
+    """Swarm secrets whose name (`secret_name`) with the provider's suffix is too long for
+    Docker, and secrets of the plan that would get the same name."""
+    owners: dict[str, str] = {}
+    errors: list[str] = []
+    for plan in sorted(plans, key=lambda p: p.name):
+        for file in plan.files:
+            name = secret_name(plan, file)
+            what = f"secret {plan.name!r}" + ("" if name == plan.name else f" (file {file!r})")
+            longest = SECRET_NAME_LIMIT - AUTONAME_SUFFIX_LENGTH
+            if len(name) > longest and not secret_name_problem(plan.name):
+                errors.append(
+                    f"{what} becomes the Docker secret {name!r} plus the provider's 8-character "
+                    f"suffix (-<7 hex>), more than Docker's {SECRET_NAME_LIMIT}: make "
+                    f"'<secret>.<file>' (or the secret's name) at most {longest} characters"
+                )
+            if name in owners and owners[name] != what:
+                errors.append(
+                    f"{owners[name]} and {what} would both become the Docker secret {name!r}: "
+                    "rename one of them in the stack file and in the 'secrets' config"
+                )
+            owners.setdefault(name, what)
+    return errors
+
+
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?", re.ASCII)
+_CPUS = re.compile(r"(\d+(\.\d*)?|\.\d+)m?", re.ASCII)
 _BINARY_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
 
 
 def parse_memory_bytes(text: str) -> int | None:
     """Memory in bytes the way Docker reads it (`go-units.RAMInBytes`: `64m`, `128Mi`, `1g`)."""
-    match = _MEMORY.match(text.strip())
+    match = _MEMORY.fullmatch(text.strip())
     if not match:
         return None
     return int(float(match.group(1)) * _BINARY_UNITS[(match.group(2) or "").lower()])
@@ -116,6 +125,8 @@ def parse_nano_cpus(text: str) -> int | None:
     faas-swarm read the value as a raw NanoCPU integer; integers of 1000 and more keep that meaning.
     """
     value = text.strip()
+    if not _CPUS.fullmatch(value):
+        return None
     try:
         if value.endswith("m"):
             return int(float(value[:-1]) * 1_000_000)

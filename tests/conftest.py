@@ -1,9 +1,41 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
+import yaml
+
+from tests.secret_search import leaks
+
+HERE = Path(__file__).resolve().parent
+
+
+def _case_secrets() -> tuple[str, ...]:
+    """The secret values the test data uses (8 characters or more), to search all output for."""
+    values = {"R^YqzKzSJw51K9zPpQ3R3N", "Gw-pass-0f9a8b7c", "Url-pass-5e4d3c2b"}
+    for path in [*HERE.glob("bad_inputs/*.yaml"), *HERE.glob("bad_config/*.yaml")]:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        config = raw.get("config") if isinstance(raw, dict) else None
+        secrets = config.get("secrets") if isinstance(config, dict) else None
+        shown = set(raw.get("shown") or ())
+        values.update(v for v in _strings(secrets) if len(v.strip()) >= 8 and v not in shown)
+    return tuple(sorted(values))
+
+
+def _strings(value: object) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for inner in value.values():
+            yield from _strings(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _strings(inner)
+
+
+SECRETS = _case_secrets()
 
 
 @pytest.fixture(autouse=True)
@@ -14,3 +46,19 @@ def event_loop_per_test() -> Iterator[None]:
     yield
     asyncio.set_event_loop(None)
     loop.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, object, None]:
+    """Fail any test whose captured stdout, stderr or log holds a test secret, in any encoding."""
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    found = {
+        title: leaks(content, SECRETS) for title, content in report.sections if title.endswith(report.when)
+    }
+    found = {title: forms for title, forms in found.items() if forms}
+    if found and report.passed:
+        report.outcome = "failed"
+        report.longrepr = f"a secret value appeared in the test's output: {found}"

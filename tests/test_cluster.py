@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
 import pytest
 
-from components.cluster import ClusterUnreachable, api_server, require_reachable
+from components.cluster import ClusterUnreachable, KubeconfigError, api_server, require_reachable
 
 KUBECONFIG = """\
 apiVersion: v1
@@ -64,3 +65,50 @@ def test_a_listening_server_passes() -> None:
         server.bind(("127.0.0.1", 0))
         server.listen()
         require_reachable(f"https://127.0.0.1:{server.getsockname()[1]}", "test")
+
+
+def kubeconfig_with(server: str) -> str:
+    return KUBECONFIG.replace("https://127.0.0.1:6443", server)
+
+
+@pytest.mark.parametrize(
+    "server",
+    ["https://127.0.0.1:64x3", "https://127.0.0.1:99999", "https://[::1:6443", "https://[::1]:x"],
+)
+def test_a_server_with_an_invalid_port_or_bracket_is_a_clear_error_naming_the_file(server: str) -> None:
+    found = api_server(kubeconfig_with(server), None, {})
+    assert found is not None
+    with pytest.raises(KubeconfigError) as caught:
+        require_reachable(*found)
+    assert str(caught.value) == (
+        f"the Kubernetes API server {server!r} (from the kubernetes:kubeconfig config) is not a valid URL "
+        "(a port that is not a number from 1 to 65535, or an unclosed '['): fix the cluster's `server:` in "
+        "the kubernetes:kubeconfig config (e.g. https://127.0.0.1:6443), or point `pulumi config set "
+        "kubernetes:kubeconfig <path>` at another kubeconfig"
+    )
+
+
+def test_a_server_without_a_scheme_is_a_clear_error() -> None:
+    with pytest.raises(
+        KubeconfigError, match=r"^the Kubernetes API server '127.0.0.1:6443' \(from k\) is not"
+    ):
+        require_reachable("127.0.0.1:6443", "k")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "apiVersion: v1\ncontexts: {a: b}\ncurrent-context: a\n",
+        "apiVersion: v1\ncontexts: [{name: a, context: null}]\ncurrent-context: a\n",
+        "apiVersion: v1\ncontexts: [{name: a, context: cluster}]\ncurrent-context: [a]\n",
+        "apiVersion: v1\n" + "[" * 5000,
+    ],
+)
+def test_a_kubeconfig_of_another_shape_means_nothing_to_check(text: str) -> None:
+    assert api_server(text, None, {}) is None
+
+
+def test_a_kubeconfig_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "config"
+    os.mkfifo(fifo)
+    assert api_server(str(fifo), None, {}) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from components.kubernetes import secret_object_name
 from components.plan import DeployPlan, PlanError, SecretPlan, make_plan
 from components.stackfile import Function, FunctionResources, Provider, StackFile
+from components.swarm import parse_memory_bytes, parse_nano_cpus
 
 PATH = Path("/repo/stack.yaml")
 
@@ -127,3 +129,107 @@ def test_resource_names_do_not_depend_on_order_or_on_other_functions() -> None:
     two = kube_plan(stack(fn("z", secrets=("k",)), fn("a", secrets=("k",))), {"k"})
     assert one.functions["a"].resource_name == two.functions["a"].resource_name == "openfaas-fn/a"
     assert one.secrets == {k: v for k, v in two.secrets.items() if k in one.secrets}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("64m", 64 << 20), ("128Mi", 128 << 20), ("1g", 1 << 30), ("512", 512)]
+)
+def test_memory_is_read_as_docker_reads_it(text: str, expected: int) -> None:
+    assert parse_memory_bytes(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("500m", 500_000_000), ("0.5", 500_000_000), ("2", 2_000_000_000), ("100000000", 100_000_000)],
+)
+def test_cpu_is_read_as_nano_cpus(text: str, expected: int) -> None:
+    assert parse_nano_cpus(text) == expected
+
+
+def swarm_plan(
+    s: StackFile, secrets: dict[str, tuple[str, ...]], sizes: dict[str, dict[str, int]]
+) -> DeployPlan:
+    return make_plan(s, target="swarm", default_namespace="", configured_secrets=secrets, file_sizes=sizes)
+
+
+def plan_error(build: Callable[[], object]) -> str:
+    with pytest.raises(PlanError) as caught:
+        build()
+    return str(caught.value)
+
+
+def test_a_kubernetes_secret_over_one_mebibyte_is_refused() -> None:
+    files = {"tls": ("tls.crt", "tls.key")}
+    sizes = {"tls": {"tls.crt": 600_000, "tls.key": 500_000}}
+    assert plan_error(
+        lambda: make_plan(
+            stack(fn(secrets=("tls",))),
+            target="kubernetes",
+            default_namespace="openfaas-fn",
+            configured_secrets=files,
+            file_sizes=sizes,
+        )
+    ) == (
+        "secret 'tls' holds 1100000 bytes: a Kubernetes Secret holds at most 1 MiB (1048576 bytes): "
+        "split it into several secrets"
+    )
+
+
+def test_a_kubernetes_secret_of_exactly_one_mebibyte_is_accepted() -> None:
+    plan = make_plan(
+        stack(fn(secrets=("k",))),
+        target="kubernetes",
+        default_namespace="openfaas-fn",
+        configured_secrets={"k": ("k",)},
+        file_sizes={"k": {"k": 1 << 20}},
+    )
+    assert list(plan.secrets) == ["openfaas-fn/k"]
+
+
+def test_a_swarm_secret_file_over_500_kibibytes_is_refused() -> None:
+    assert plan_error(
+        lambda: swarm_plan(stack(fn(secrets=("k",))), {"k": ("k",)}, {"k": {"k": 500 * 1024 + 1}})
+    ) == (
+        "secret 'k': file 'k' holds 512001 bytes: a Docker secret holds at most 500 KiB (512000 bytes): "
+        "make it smaller"
+    )
+
+
+def test_a_swarm_secret_file_name_is_counted_with_the_secret_and_the_suffix() -> None:
+    name = "s" * 50
+    assert plan_error(lambda: swarm_plan(stack(fn(secrets=(name,))), {name: ("config",)}, {})) == (
+        f"secret {name!r} (file 'config') becomes the Docker secret '{name}.config' plus the provider's "
+        "8-character suffix (-<7 hex>), more than Docker's 64: make '<secret>.<file>' (or the secret's "
+        "name) at most 56 characters"
+    )
+
+
+def test_a_swarm_secret_name_of_56_characters_is_accepted() -> None:
+    name = "s" * 56
+    plan = swarm_plan(stack(fn(secrets=(name,))), {name: (name,)}, {})
+    assert list(plan.secrets) == [name]
+
+
+@pytest.mark.parametrize(
+    ("function", "secrets"),
+    [
+        (fn("hello\n"), {}),
+        (fn("hello", image="functions/hello:latest\n"), {}),
+        (fn("hello", secrets=("api-key\n",)), {"api-key\n": ("api-key\n",)}),
+        (fn("hello", limits=FunctionResources(memory="128Mi\n")), {}),
+        (fn("hello", limits=FunctionResources(cpu="\uff11\uff10\uff10m")), {}),
+    ],
+    ids=["function name", "image", "secret", "memory", "cpu in full-width digits"],
+)
+def test_a_name_or_value_ending_in_a_newline_or_in_unicode_digits_is_refused(
+    function: Function, secrets: dict[str, tuple[str, ...]]
+) -> None:
+    with pytest.raises(PlanError):
+        make_plan(
+            stack(function), target="kubernetes", default_namespace="openfaas-fn", configured_secrets=secrets
+        )
+
+
+@pytest.mark.parametrize("text", ["nan", "inf", "1e400", "-inf", "\uff15"])
+def test_a_cpu_amount_that_is_not_a_number_is_none_not_a_crash(text: str) -> None:
+    assert parse_nano_cpus(text) is None

@@ -302,3 +302,51 @@ def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path)
     finally:
         project.stack.workspace.remove_stack(project.stack.name, force=True)
         kubectl("delete", "namespace", namespace, "--wait=false", output="name")
+
+
+def test_function_crd_mode_creates_a_function_the_api_server_validates_against_the_crd(
+    tmp_path: Path,
+) -> None:
+    namespace = unique_namespace("of-crd")
+    project = kube_project(tmp_path, namespace, check=False)  # no OpenFaaS operator runs it here
+    project.set("kubernetesWorkload", "function-crd")
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    try:
+        project.up()
+        function = kubectl("get", "functions.openfaas.com", "protectedapi", "-n", namespace)
+        spec = function["spec"]
+        assert {k: v for k, v in spec.items() if k != "annotations"} == {
+            "name": "protectedapi",
+            "image": SAMPLE_IMAGE,
+            "secrets": ["secret-api-key"],
+            "readOnlyRootFilesystem": False,
+        }
+        assert list(spec["annotations"]) == ["openfaas-stack/secrets-checksum"]
+        assert set(project.preview().change_summary) == {"same"}
+        project.destroy()
+        assert kubectl("get", "functions.openfaas.com", "-n", namespace)["items"] == []
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        delete_namespace(namespace)
+
+
+def test_function_crd_mode_sends_limits_in_the_shape_the_crd_schema_accepts(
+    tmp_path: Path,
+) -> None:
+    namespace = unique_namespace("of-crd-bad")
+    project = kube_project(tmp_path, namespace, check=False)
+    project.set("kubernetesWorkload", "function-crd")
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    (project.workdir / "stack.yaml").write_text(
+        "provider:\n  name: openfaas\nfunctions:\n  protectedapi:\n"
+        f"    image: {SAMPLE_IMAGE}\n    secrets:\n      - secret_api_key\n"
+        "    limits:\n      memory: 40Mi\n"
+    )
+    try:
+        project.up()
+        function = kubectl("get", "functions.openfaas.com", "protectedapi", "-n", namespace)
+        assert function["spec"]["limits"] == {"memory": "40Mi"}
+        project.destroy()
+    finally:
+        project.stack.workspace.remove_stack(project.stack.name, force=True)
+        delete_namespace(namespace)

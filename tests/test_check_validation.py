@@ -1,0 +1,161 @@
+"""What `parse_checks` refuses at preview so that `up` cannot crash or misdirect a secret."""
+
+from __future__ import annotations
+
+import pytest
+
+from components.checks import (
+    CheckConfigError,
+    CheckSpec,
+    basic_auth,
+    body_matches,
+    header_value_problem,
+    parse_checks,
+    resolve_gateway,
+    spec_to_props,
+    split_userinfo,
+    url_problem,
+    without_userinfo,
+)
+
+FUNCTIONS = {"hello": {"secrets": ["api-key"]}}
+
+
+def error_of(entry: object, gateway: str = "http://127.0.0.1:8080") -> str:
+    with pytest.raises(CheckConfigError) as caught:
+        parse_checks({"hello": entry}, functions=FUNCTIONS, gateway=gateway)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://gw:8080/function/a b", "holds a space; write it as %20"),
+        ("http://gw:8080/function/a\tb", "holds a control character (a line break or tab, say); remove it"),
+        ("http://gw:8080/function/é", "holds a character that is not ASCII; percent-encode it (UTF-8)"),
+        ("http://gw:80a/", "has a port that is not a number from 1 to 65535"),
+        ("http://gw:65536/", "has a port that is not a number from 1 to 65535"),
+        ("http://gw:0/", "has a port that is not a number from 1 to 65535"),
+        ("http://gw:/", "has a ':' after the host but no port number"),
+        ("http://[::1/", "is not a valid URL (an unclosed '[' in the host?)"),
+        ("ftp://gw/", "is not an http:// or https:// URL"),
+        ("http:///function/a", "has no host name"),
+        ("http://gw/function/a#x", "has a '#' part, which is never sent; remove it (or write '#' as %23)"),
+    ],
+)
+def test_a_url_that_cannot_be_requested_is_explained(url: str, problem: str) -> None:
+    assert url_problem(url) == problem
+
+
+@pytest.mark.parametrize("url", ["http://gw:8080/function/a", "https://[::1]:8443/x?y=1", "http://gw/"])
+def test_a_url_that_can_be_requested_has_no_problem(url: str) -> None:
+    assert url_problem(url) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("key\n", "holds a line break (CR or LF), which would end the header"),
+        ("a\r\nX-Evil: 1", "holds a line break (CR or LF), which would end the header"),
+        ("a\x00b", "holds a control character"),
+        ("snow☃", "holds a character outside Latin-1, which HTTP headers cannot carry"),
+    ],
+)
+def test_a_header_value_that_cannot_be_sent_is_explained_without_quoting_it(value: str, problem: str) -> None:
+    assert header_value_problem(value) == problem
+
+
+def test_a_header_value_with_a_tab_or_latin_1_can_be_sent() -> None:
+    assert header_value_problem("a\tb café") is None
+
+
+def test_userinfo_is_split_off_and_percent_decoded() -> None:
+    assert split_userinfo("http://admin:p%40ss:w@gw:8080/x") == ("http://gw:8080/x", "admin:p@ss:w")
+    assert split_userinfo("http://gw:8080/x") == ("http://gw:8080/x", None)
+
+
+def test_a_password_holding_an_at_sign_is_still_split_at_the_last_one() -> None:
+    assert split_userinfo("http://admin:p@ss@gw/") == ("http://gw/", "admin:p@ss")
+
+
+def test_a_url_is_shown_without_userinfo_even_when_it_does_not_parse() -> None:
+    assert without_userinfo("http://admin:secret@[::1/x") == "http://[::1/x"
+
+
+def test_basic_auth_is_the_base64_of_user_and_password() -> None:
+    assert basic_auth("admin:pass") == "Basic YWRtaW46cGFzcw=="
+
+
+def test_the_gateway_is_lower_cased_except_its_password() -> None:
+    assert resolve_gateway("HTTP://Admin:PaSs@GW:8080/", None, {}) == "http://Admin:PaSs@gw:8080"
+
+
+def test_gateway_credentials_go_to_the_spec_and_not_its_properties() -> None:
+    spec = parse_checks({}, functions=FUNCTIONS, gateway="http://admin:PaSs@gw:8080")["hello"]
+    assert (spec.url, spec.credentials) == ("http://gw:8080/function/hello", "admin:PaSs")
+    assert "PaSs" not in repr(spec) + repr(spec_to_props(spec))
+
+
+def test_a_check_url_of_another_host_does_not_get_the_gateways_credentials() -> None:
+    spec = parse_checks(
+        {"hello": {"url": "http://other:8080/x"}}, functions=FUNCTIONS, gateway="http://admin:PaSs@gw:8080"
+    )["hello"]
+    assert spec.credentials is None
+
+
+def test_an_authorization_header_next_to_url_credentials_is_refused() -> None:
+    assert error_of({"headers": {"Authorization": "Bearer x"}}, gateway="http://a:b@gw:8080") == (
+        "checks.hello.headers.Authorization: the URL already has a user and password, sent as Basic "
+        "auth; remove one of the two"
+    )
+
+
+def test_a_gateway_that_is_not_http_is_refused_naming_where_it_came_from() -> None:
+    with pytest.raises(CheckConfigError) as caught:
+        resolve_gateway(None, "unix:///var/run/gw.sock", {})
+    assert str(caught.value) == (
+        "the gateway from the stack file's provider.gateway uses the scheme 'unix': the OpenFaaS gateway "
+        "is reached over http:// or https://; give its URL, e.g. http://127.0.0.1:8080"
+    )
+
+
+def test_an_invalid_gateway_is_shown_without_its_password() -> None:
+    with pytest.raises(CheckConfigError) as caught:
+        resolve_gateway(None, None, {"OPENFAAS_URL": "http://admin:hunter2hunter2@gw:99999"})
+    assert str(caught.value) == (
+        "the gateway from the OPENFAAS_URL environment variable ('http://gw:99999') has a port that is "
+        "not a number from 1 to 65535; give its URL, e.g. http://127.0.0.1:8080"
+    )
+
+
+def test_a_literal_header_with_a_line_break_is_refused_without_its_value() -> None:
+    assert error_of({"headers": {"X-Trace": "on\r\nX-Evil: 1"}}) == (
+        "checks.hello.headers.X-Trace: the value holds a line break (CR or LF), which would end the "
+        "header: remove it from the value"
+    )
+
+
+def test_a_timeout_above_an_hour_is_refused() -> None:
+    assert error_of({"timeoutSeconds": 3601}) == (
+        "checks.hello.timeoutSeconds is 3601, more than an hour (3600s): an update would wait that long "
+        "for a function that never answers; give at most 3600"
+    )
+
+
+def test_an_expected_status_in_unicode_digits_is_refused() -> None:
+    assert (
+        error_of({"expectStatus": "\uff12\uff10\uff10"})
+        == "checks.hello.expectStatus must be an HTTP status 100-599, got '\uff12\uff10\uff10'"
+    )
+
+
+def test_a_backreference_is_refused_as_re2_has_none() -> None:
+    assert error_of({"expectBodyRegex": r"(a)\1"}).startswith(
+        "checks.hello.expectBodyRegex: '(a)\\\\1' is not a valid regular expression (invalid escape sequence"
+    )
+
+
+def test_the_body_regex_is_searched_with_re2_in_linear_time() -> None:
+    spec = CheckSpec("hello", "http://gw/", expect_body_regex="(a+)+b")
+    assert body_matches(spec, "a" * 100_000 + "c") is False
+    assert body_matches(spec, "xaab") is True
