@@ -31,7 +31,7 @@ from tests.engine.harness import (
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
 
 pytestmark = pytest.mark.engine
-OLD_LAYOUT = "7fd752906be339cce5e920e78908f234ad3757d1"
+OLD_LAYOUT = "d9141b88d8665477f46d3a36030fe0f90be0e17f"
 FUNCTION_TYPE = "openfaas-stack:index:OpenFaaSFunction"
 IMAGE = "functions/api-key-protected:latest"
 
