@@ -53,10 +53,15 @@ try:
         empty_secrets=settings.empty_secrets,
         file_sizes=settings.secret_sizes,
     )
-    gateway = resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
     kube_config = pulumi.Config("kubernetes")
     check_cluster = check_route(
         settings, kube_config.get("kubeconfig"), kube_config.get("context"), os.environ
+    )
+    # Through the API server the gateway is not used, so a stack file's odd one does not matter.
+    gateway = (
+        resolve_gateway(settings.gateway, stack_file.provider.gateway, os.environ)
+        if check_cluster is None
+        else ""
     )
     checks = parse_checks(
         settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
