@@ -3,7 +3,7 @@
 Nothing here declares a resource: every check runs before anything exists, missing secrets are
 found here, and resource names are derived from OpenFaaS names only, never from the order of the
 file, so adding or removing a function never touches the others. Each target owns its names and
-units (`swarm.function_problems`, `swarm.secret_problems`, `swarm.secret_name_clashes`;
+units (`swarm.function_problems`, `swarm.secret_name_problem`, `swarm.secret_name_clashes`;
 `kubernetes.secret_object_name`); `make_plan` asks the target's module.
 """
 
@@ -142,8 +142,11 @@ def make_plan(
         mounted: list[SecretPlan] = []
         for secret in fn.secrets:
             plan = SecretPlan(secret, namespace, files_of.get(secret, (secret,)))
-            problem = _kube_secret_name_error(secret, kubernetes.secret_object_name) if kube else ""
-            problem = problem or ("" if kube else swarm.secret_name_problem(secret))
+            problem = (
+                _kube_secret_name_error(secret, kubernetes.secret_object_name)
+                if kube
+                else swarm.secret_name_problem(secret)
+            )
             if problem:
                 errors.append(f"{where}: secret {secret!r} {problem}")
                 continue
