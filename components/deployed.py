@@ -1,10 +1,13 @@
-"""What a target declared for one function: the common shape both targets return."""
+"""What a target declares for one function: the common shape both targets take and return."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pulumi
+
+from components.plan import FunctionPlan
 
 
 @dataclass(frozen=True)
@@ -18,3 +21,7 @@ class DeployedFunction:
     def resources(self) -> list[pulumi.Resource]:
         """Everything the function needs in place, e.g. for `depends_on`."""
         return [*self.workloads, *self.secrets]
+
+
+DeclareWorkload = Callable[[FunctionPlan, pulumi.ResourceOptions], DeployedFunction]
+"""Declares one function's workload with the given options (its parent, aliases)."""

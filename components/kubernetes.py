@@ -14,7 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
-from components.deployed import DeployedFunction
+from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
 from components.stackfile import FunctionResources, image_reference
@@ -24,6 +24,12 @@ FUNCTION_LABEL = "faas_function"
 CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
 WATCHDOG_PORT = 8080
+
+
+def secret_object_name(name: str) -> str:
+    """`secret_api_key` -> `secret-api-key`: the Secret's DNS-1123 name; the data keys keep the
+    OpenFaaS name, so the function reads /var/openfaas/secrets/secret_api_key as on faas-netes."""
+    return name.lower().replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -45,8 +51,8 @@ def declare(
     checksum_key: pulumi.Input[str],
     options: KubernetesOptions,
     parent: pulumi.Resource,
-) -> dict[str, DeployedFunction]:
-    """Declare every secret and function of `plan`; returns what each function got."""
+) -> DeclareWorkload:
+    """Declare the namespaces and secrets of `plan`; returns what declares each function's workload."""
     opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
     namespaces: dict[str, pulumi.Resource] = {}
     if options.create_namespaces:
@@ -62,9 +68,13 @@ def declare(
         )
         for key, secret in plan.secrets.items()
     }
-    deployed: dict[str, DeployedFunction] = {}
-    for name, fn in plan.functions.items():
-        fn_opts = _in(namespaces, fn.namespace, opts)
+
+    def workload(fn: FunctionPlan, under: pulumi.ResourceOptions) -> DeployedFunction:
+        fn_opts = _in(
+            namespaces,
+            fn.namespace,
+            pulumi.ResourceOptions.merge(under, pulumi.ResourceOptions(provider=options.provider)),
+        )
         checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
         if options.workload == "function-crd":
             workloads: tuple[pulumi.CustomResource, ...] = (_function_resource(fn, checksum, fn_opts),)
@@ -83,8 +93,9 @@ def declare(
                 _deployment(fn, checksum, options, awaited),
                 _service(fn, options.skip_await, awaited),
             )
-        deployed[name] = DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
-    return deployed
+        return DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
+
+    return workload
 
 
 def _in(
@@ -102,20 +113,18 @@ def _adopting(
     if secret.name not in adopt:
         return opts
     return pulumi.ResourceOptions.merge(
-        opts, pulumi.ResourceOptions(import_=f"{secret.namespace}/{secret.object_name}")
+        opts, pulumi.ResourceOptions(import_=f"{secret.namespace}/{secret_object_name(secret.name)}")
     )
 
 
 def _secret(
     secret: SecretPlan, files: Mapping[str, pulumi.Output[str]], opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Secret:
-    # The object name is DNS-1123 (`secret-api-key`); the data keys are the file names (the
-    # OpenFaaS name for a one-file secret), so the function reads
-    # /var/openfaas/secrets/secret_api_key as it does on faas-netes.
+    # The data keys are the file names (the OpenFaaS name for a one-file secret).
     return k8s.core.v1.Secret(
         secret.resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=secret.object_name, namespace=secret.namespace, labels=MANAGED_BY_LABEL
+            name=secret_object_name(secret.name), namespace=secret.namespace, labels=MANAGED_BY_LABEL
         ),
         type="Opaque",
         data=dict(files),
@@ -180,7 +189,7 @@ def _deployment(
                     sources=[
                         k8s.core.v1.VolumeProjectionArgs(
                             secret=k8s.core.v1.SecretProjectionArgs(
-                                name=s.object_name,
+                                name=secret_object_name(s.name),
                                 items=[k8s.core.v1.KeyToPathArgs(key=f, path=f) for f in s.files],
                             )
                         )
@@ -279,7 +288,7 @@ def _function_resource(
         if fn.secrets
         else dict(f.annotations) or None,
         "constraints": list(f.constraints) if f.constraints else None,
-        "secrets": [s.object_name for s in fn.secrets] or None,
+        "secrets": [secret_object_name(s.name) for s in fn.secrets] or None,
         "readOnlyRootFilesystem": f.readonly_root_filesystem,
     }
     if f.fprocess:

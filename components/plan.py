@@ -1,14 +1,16 @@
 """What to create for a stack file on one target, decided and checked before any resource exists.
 
-Pure Python: names are mapped and validated here (Kubernetes and Swarm have different rules),
-missing secrets are found here, and resource names are derived from OpenFaaS names only, never
-from the order of the file, so adding or removing a function never touches the others.
+Nothing here declares a resource: every check runs before anything exists, missing secrets are
+found here, and resource names are derived from OpenFaaS names only, never from the order of the
+file, so adding or removing a function never touches the others. Each target owns its names and
+units (`swarm.function_problems`, `swarm.secret_name_problem`, `swarm.secret_name_clashes`;
+`kubernetes.secret_object_name`); `make_plan` asks the target's module.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +26,6 @@ _DNS1123_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 _DNS1123_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 _DNS1035_LABEL = re.compile(r"[a-z]([-a-z0-9]*[a-z0-9])?", re.ASCII)
 _SECRET_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+", re.ASCII)
-_SWARM_NAME = re.compile(r"[a-zA-Z0-9]+(?:[a-zA-Z0-9-_.]*[a-zA-Z0-9])?", re.ASCII)
 # docker/distribution reference grammar, simplified: [host[:port]/]path[:tag][@digest]
 _IMAGE = re.compile(
     r"(?:(?:[a-zA-Z0-9-]+\.)*[a-zA-Z0-9-]+(?::[0-9]+)?/)?"
@@ -42,9 +43,6 @@ KUBERNETES_NAME_CHARS = 63
 KUBERNETES_KEY_CHARS = 253
 KUBERNETES_SECRET_BYTES = 1 << 20  # the API server's limit on a Secret's data
 SWARM_SECRET_BYTES = 500 * 1024  # moby's MaxSecretSize
-SWARM_NAME_CHARS = 64
-# pulumi-docker names a secret `<resource name>-<7 hex>` (tfbridge autonaming): 8 characters more.
-SWARM_AUTONAME_SUFFIX_CHARS = 8
 
 
 class PlanError(ValueError):
@@ -58,11 +56,10 @@ def resource_name(namespace: str, name: str) -> str:
 
 @dataclass(frozen=True)
 class SecretPlan:
-    """One OpenFaaS secret in one namespace, as the target will name it."""
+    """One OpenFaaS secret in one namespace (none on Swarm) and its file names."""
 
     name: str
     namespace: str
-    object_name: str
     files: tuple[str, ...]
 
     @property
@@ -120,6 +117,9 @@ def make_plan(
     )
     if target not in TARGETS:
         raise PlanError(f"unknown target {target!r}: run `pulumi config set target kubernetes` (or `swarm`)")
+    # The targets' modules import this one for the plans; their rules are looked up when planning.
+    from components import kubernetes, swarm
+
     errors: list[str] = []
     warnings: list[str] = []
     kube = target == "kubernetes"
@@ -129,6 +129,8 @@ def make_plan(
         fn = stack.functions[name]
         where = f"{stack.path}:{fn.line}: function '{name}'"
         errors.extend(f"{where}: {e}" for e in _function_errors(fn, kube))
+        if not kube:
+            errors.extend(f"{where}: {e}" for e in swarm.function_problems(fn))
         warnings.extend(f"{where}: {w}" for w in _function_warnings(fn, kube))
         namespace = (fn.namespace or default_namespace) if kube else ""
         if kube and (len(namespace) > KUBERNETES_NAME_CHARS or not _DNS1123_LABEL.fullmatch(namespace)):
@@ -139,23 +141,29 @@ def make_plan(
             )
         mounted: list[SecretPlan] = []
         for secret in fn.secrets:
-            problem = _secret_name_error(secret, kube)
+            plan = SecretPlan(secret, namespace, files_of.get(secret, (secret,)))
+            problem = (
+                _kube_secret_name_error(secret, kubernetes.secret_object_name)
+                if kube
+                else swarm.secret_name_problem(secret)
+            )
             if problem:
                 errors.append(f"{where}: secret {secret!r} {problem}")
                 continue
-            files = files_of.get(secret, (secret,))
-            plan = SecretPlan(secret, namespace, _kube_object_name(secret) if kube else secret, files)
             secret_plans.setdefault(plan.resource_name, plan)
             if plan not in mounted:
                 mounted.append(plan)
         errors.extend(f"{where}: {e}" for e in _file_clashes(mounted))
         functions[name] = FunctionPlan(fn, namespace, _replicas(fn, where, errors), tuple(mounted))
 
-    errors.extend(_collisions(stack.path, functions.values(), secret_plans.values()))
+    if kube:
+        errors.extend(
+            _collisions(stack.path, functions.values(), secret_plans.values(), kubernetes.secret_object_name)
+        )
     errors.extend(_bad_file_names(secret_plans.values()))
     errors.extend(_too_large(secret_plans.values(), file_sizes or {}, kube))
     if not kube:
-        errors.extend(_swarm_name_clashes(secret_plans.values()))
+        errors.extend(swarm.secret_name_clashes(secret_plans.values()))
     errors.extend(_missing(stack, files_of, empty_secrets))
     if errors:
         raise PlanError("\n".join(errors))
@@ -167,13 +175,6 @@ def make_plan(
         )
     ordered = {key: secret_plans[key] for key in sorted(secret_plans)}
     return DeployPlan(target, functions, ordered, tuple(warnings))
-
-
-def swarm_secret_name(secret: SecretPlan, file: str) -> str:
-    """The resource name of one file of a Swarm secret: the secret's name for its own file,
-    else `<secret>.<file>`; Docker then sees it with the provider's `-<7 hex>` suffix."""
-    single = secret.files == (file,) and file == secret.name
-    return secret.resource_name if single else f"{secret.resource_name}.{file}"
 
 
 def _too_large(
@@ -197,29 +198,6 @@ def _too_large(
     return errors
 
 
-def _swarm_name_clashes(plans: Collection[SecretPlan]) -> list[str]:
-    owners: dict[str, str] = {}
-    errors: list[str] = []
-    for plan in sorted(plans, key=lambda p: p.name):
-        for file in plan.files:
-            name = swarm_secret_name(plan, file)
-            what = f"secret {plan.name!r}" + ("" if name == plan.name else f" (file {file!r})")
-            longest = SWARM_NAME_CHARS - SWARM_AUTONAME_SUFFIX_CHARS
-            if len(name) > longest and len(plan.name) <= SWARM_NAME_CHARS:
-                errors.append(
-                    f"{what} becomes the Docker secret {name!r} plus the provider's 8-character "
-                    f"suffix (-<7 hex>), more than Docker's {SWARM_NAME_CHARS}: make "
-                    f"'<secret>.<file>' (or the secret's name) at most {longest} characters"
-                )
-            if name in owners and owners[name] != what:
-                errors.append(
-                    f"{owners[name]} and {what} would both become the Docker secret {name!r}: "
-                    "rename one of them in the stack file and in the 'secrets' config"
-                )
-            owners.setdefault(name, what)
-    return errors
-
-
 def missing_secret_command(name: str) -> str:
     """The command that sets a secret the way the program reads it."""
     return f"pulumi config set --secret --path 'secrets.{name}' <value>"
@@ -233,11 +211,6 @@ def _function_errors(fn: Function, kube: bool) -> list[str]:
             "the name must be a valid DNS-1035 label on Kubernetes (lower-case letters, digits and "
             "'-', starting with a letter, at most 63 characters): rename the function"
             + (f", e.g. to {suggestion!r}" if _DNS1035_LABEL.fullmatch(suggestion) else "")
-        )
-    if not kube and (len(fn.name) > 63 or not _SWARM_NAME.fullmatch(fn.name)):
-        errors.append(
-            "the name is not a valid Docker service name (at most 63 letters, digits, '-', '_' and '.', "
-            "starting and ending with a letter or digit): rename the function"
         )
     if not fn.image:
         errors.append("no 'image': add the image to deploy, e.g. 'image: ghcr.io/owner/name:tag'")
@@ -267,12 +240,6 @@ def _function_errors(fn: Function, kube: bool) -> list[str]:
                     errors.append(
                         f"{kind}.{unit} {value!r} is not a Kubernetes quantity: write e.g. {example}"
                     )
-    else:
-        for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
-            if resources and resources.memory and parse_memory_bytes(resources.memory) is None:
-                errors.append(f"{kind}.memory {resources.memory!r} is not a size (e.g. 128Mi, 64m)")
-            if resources and resources.cpu and parse_nano_cpus(resources.cpu) is None:
-                errors.append(f"{kind}.cpu {resources.cpu!r} is not a CPU amount (e.g. 0.5, 500m)")
     return errors
 
 
@@ -329,43 +296,34 @@ def _function_warnings(fn: Function, kube: bool) -> list[str]:
     return warnings
 
 
-def _secret_name_error(name: str, kube: bool) -> str:
-    if kube:
-        if (
-            not _SECRET_DATA_KEY.fullmatch(name)
-            or name in (".", "..")
-            or name.startswith("..")
-            or len(name) > KUBERNETES_KEY_CHARS
-        ):
-            return (
-                f"is not a valid file name for a secret (letters, digits, '-', '_' and '.'): {_RENAME_SECRET}"
-            )
-        if len(_kube_object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(_kube_object_name(name)):
-            return (
-                "cannot be turned into a Kubernetes object name (lower-case letters, digits, '-' and "
-                f"'.', starting and ending with a letter or digit): {_RENAME_SECRET}"
-            )
-        return ""
-    if len(name) > 64 or not _SWARM_NAME.fullmatch(name):
+def _kube_secret_name_error(name: str, object_name: Callable[[str], str]) -> str:
+    if (
+        not _SECRET_DATA_KEY.fullmatch(name)
+        or name in (".", "..")
+        or name.startswith("..")
+        or len(name) > KUBERNETES_KEY_CHARS
+    ):
+        return f"is not a valid file name for a secret (letters, digits, '-', '_' and '.'): {RENAME_SECRET}"
+    if len(object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(object_name(name)):
         return (
-            "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.', "
-            f"starting and ending with a letter or digit): {_RENAME_SECRET}"
+            "cannot be turned into a Kubernetes object name (lower-case letters, digits, '-' and "
+            f"'.', starting and ending with a letter or digit): {RENAME_SECRET}"
         )
     return ""
 
 
-_RENAME_SECRET = "rename it in the function's 'secrets:' and in the 'secrets' config"
+RENAME_SECRET = "rename it in the function's 'secrets:' and in the 'secrets' config"
 
 
-def _kube_object_name(name: str) -> str:
-    """`secret_api_key` -> `secret-api-key`: a DNS-1123 name; the data key keeps the original."""
-    return name.lower().replace("_", "-")
-
-
-def _collisions(path: Path, functions: Collection[FunctionPlan], plans: Collection[SecretPlan]) -> list[str]:
+def _collisions(
+    path: Path,
+    functions: Collection[FunctionPlan],
+    plans: Collection[SecretPlan],
+    kube_name: Callable[[str], str],
+) -> list[str]:
     by_object: dict[tuple[str, str], list[str]] = {}
     for plan in plans:
-        by_object.setdefault((plan.namespace, plan.object_name), []).append(plan.name)
+        by_object.setdefault((plan.namespace, kube_name(plan.name)), []).append(plan.name)
     errors: list[str] = []
     for (namespace, object_name), names in sorted(by_object.items()):
         if len(names) < 2:
@@ -455,35 +413,3 @@ def _replicas(fn: Function, where: str, errors: list[str]) -> int:
     if value < 0:
         errors.append(f"{where}: label {SCALE_MIN_LABEL} must not be negative")
     return max(value, 0)
-
-
-_MEMORY = re.compile(r"(\d+(?:\.\d+)?) ?([kKmMgGtTpP])?[iI]?[bB]?", re.ASCII)
-_CPUS = re.compile(r"(\d+(\.\d*)?|\.\d+)m?", re.ASCII)
-_BINARY_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40, "p": 1 << 50}
-
-
-def parse_memory_bytes(text: str) -> int | None:
-    """Memory in bytes the way Docker reads it (`go-units.RAMInBytes`: `64m`, `128Mi`, `1g`)."""
-    match = _MEMORY.fullmatch(text.strip())
-    if not match:
-        return None
-    return int(float(match.group(1)) * _BINARY_UNITS[(match.group(2) or "").lower()])
-
-
-def parse_nano_cpus(text: str) -> int | None:
-    """CPUs as Docker NanoCPUs: `500m` and `0.5` are half a CPU.
-
-    faas-swarm read the value as a raw NanoCPU integer; integers of 1000 and more keep that meaning.
-    """
-    value = text.strip()
-    if not _CPUS.fullmatch(value):
-        return None
-    try:
-        if value.endswith("m"):
-            return int(float(value[:-1]) * 1_000_000)
-        number = float(value)
-    except ValueError:
-        return None
-    if number >= 1000 and number.is_integer():
-        return int(number)
-    return int(number * 1_000_000_000)

@@ -14,12 +14,12 @@
 #   SAMPLE_IMAGE   image tag (default functions/api-key-protected:latest)
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOG_PREFIX="build-sample:"
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
 SAMPLE_DIR="$ROOT/samples/api-key-protected"
 IMAGE="${SAMPLE_IMAGE:-functions/api-key-protected:latest}"
-
-say() { printf 'build-sample: %s\n' "$*"; }
-die() { printf 'build-sample: ERROR: %s\n' "$*" >&2; exit 1; }
 
 command -v go >/dev/null 2>&1 || die "no 'go' in PATH (the sample is built with the local Go toolchain)"
 command -v docker >/dev/null 2>&1 || die "no 'docker' client in PATH"
@@ -29,7 +29,7 @@ docker info >/dev/null 2>&1 || die "docker daemon not answering; run scripts/swa
 GOARCH_TARGET="$(docker version --format '{{.Server.Arch}}')"
 GOOS_TARGET="$(docker version --format '{{.Server.Os}}')"
 
-say "go build ($GOOS_TARGET/$GOARCH_TARGET, CGO_ENABLED=0) -> samples/api-key-protected/build/handler"
+log "go build ($GOOS_TARGET/$GOARCH_TARGET, CGO_ENABLED=0) -> samples/api-key-protected/build/handler"
 mkdir -p "$SAMPLE_DIR/build"
 (
   cd "$SAMPLE_DIR"
@@ -45,7 +45,7 @@ mkdir -p "$SAMPLE_DIR/build"
 
 # Debian's daemon is 20.10 and buildx is usually absent: use the classic
 # builder explicitly (a newer CLI with DOCKER_BUILDKIT=1 would demand buildx).
-say "docker build -t $IMAGE"
+log "docker build -t $IMAGE"
 before="$(docker image inspect --format '{{.Id}}' "$IMAGE" 2>/dev/null || true)"
 if ! out="$(DOCKER_BUILDKIT=0 docker build --quiet -t "$IMAGE" "$SAMPLE_DIR" 2>&1)"; then
   printf '%s\n' "$out" >&2
@@ -53,7 +53,7 @@ if ! out="$(DOCKER_BUILDKIT=0 docker build --quiet -t "$IMAGE" "$SAMPLE_DIR" 2>&
 fi
 after="$(docker image inspect --format '{{.Id}}' "$IMAGE")"
 if [ "$before" = "$after" ]; then
-  say "$IMAGE unchanged (${after#sha256:})"
+  log "$IMAGE unchanged (${after#sha256:})"
 else
-  say "$IMAGE built (${after#sha256:})"
+  log "$IMAGE built (${after#sha256:})"
 fi

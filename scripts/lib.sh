@@ -1,5 +1,6 @@
-# Shared by scripts/toolchain/*.sh and scripts/kube.sh: pins, cache paths, logging, the Go
-# environment, build stamps and plugin installation. Set LOG_PREFIX before sourcing.
+# Shared by scripts/toolchain.sh, scripts/toolchain/*.sh, scripts/kube.sh, scripts/swarm.sh and
+# scripts/build-sample.sh: pins, cache paths, logging, the Pulumi and Go environments, build
+# stamps and plugin installation. Set LOG_PREFIX before sourcing.
 # shellcheck shell=bash
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,9 +11,33 @@ CACHE=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}
 BIN=$CACHE/bin
 STAMPS=$CACHE/stamps
 mkdir -p "$BIN" "$STAMPS" "$CACHE/build"
+CACHE=$(cd "$CACHE" && pwd) BIN=$(cd "$BIN" && pwd) STAMPS=$(cd "$STAMPS" && pwd)
 
 log() { printf '%s %s\n' "${LOG_PREFIX:-[toolchain]}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+
+# The environment the toolchain's pulumi runs with; scripts/toolchain.sh writes the same into
+# .toolchain/env.sh. (The state passphrase defaults to DEMO_PASSPHRASE when none is given.)
+DEMO_PASSPHRASE=openfaas-demo
+PULUMI_ENV=(
+  "OPENFAAS_STACK_CACHE=$CACHE"
+  "PULUMI_HOME=$CACHE/pulumi-home"
+  "PULUMI_BACKEND_URL=file://$CACHE/state"
+  PULUMI_SKIP_UPDATE_CHECK=true
+  PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
+  PULUMI_DISABLE_REGISTRY_RESOLVE=true
+  # Use the plugins installed in PULUMI_HOME, not the build outputs that sit on PATH (no warning).
+  PULUMI_IGNORE_AMBIENT_PLUGINS=true
+)
+
+# pulumi_env: export PULUMI_ENV, put $BIN first on PATH, make the state and plugin folders.
+pulumi_env() {
+  local pair
+  for pair in "${PULUMI_ENV[@]}"; do export "${pair?}"; done
+  export PULUMI_CONFIG_PASSPHRASE=${PULUMI_CONFIG_PASSPHRASE-$DEMO_PASSPHRASE}
+  case ":$PATH:" in *":$BIN:"*) ;; *) export PATH=$BIN:$PATH ;; esac
+  mkdir -p "$PULUMI_HOME" "$CACHE/state"
+}
 
 
 # shellcheck disable=SC2034
@@ -37,7 +62,7 @@ stamp_set() { printf '%s\n' "$2" >"$STAMPS/$1"; }
 # unless that exact binary is installed already. Exit code 3: the pulumi CLI is not built yet.
 install_plugin() {
   local name=$1 version=$2 binary=$3 pulumi=""
-  export PULUMI_HOME=$CACHE/pulumi-home
+  pulumi_env
   local dir=$PULUMI_HOME/plugins/resource-$name-v$version
   if [ -x "$dir/pulumi-resource-$name" ] && cmp -s "$binary" "$dir/pulumi-resource-$name"; then
     log "plugin resource $name v$version already installed in $PULUMI_HOME"
@@ -50,7 +75,6 @@ install_plugin() {
     log "       run scripts/toolchain/pulumi.sh, then re-run this script to install the plugin"
     exit 3
   fi
-  export PULUMI_SKIP_UPDATE_CHECK=true PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   log "installing plugin resource $name v$version into $PULUMI_HOME (with $pulumi)"
   "$pulumi" plugin install resource "$name" "$version" --file "$binary" --reinstall >&2 ||
     die "pulumi plugin install failed"

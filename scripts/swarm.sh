@@ -50,15 +50,15 @@
 #   DOCKER_WAIT_SECONDS   how long to wait for the daemon (default 60)
 set -euo pipefail
 
-CACHE_DIR="${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}"
-DOCKERD_LOG="$CACHE_DIR/dockerd.log"
+LOG_PREFIX="swarm:"
+# shellcheck source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+DOCKERD_LOG="$CACHE/dockerd.log"
 DOCKERD_PIDFILE=/var/run/docker.pid
 CONTAINERD_PIDFILE=/var/run/docker/containerd/containerd.pid
 WAIT_SECONDS="${DOCKER_WAIT_SECONDS:-60}"
 started_pid=""
-
-say() { printf 'swarm: %s\n' "$*"; }
-die() { printf 'swarm: ERROR: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"
@@ -83,7 +83,7 @@ export PATH="$PATH:/usr/sbin:/sbin"
 
 # --- 1. docker.io ------------------------------------------------------------
 if ! command -v dockerd >/dev/null 2>&1; then
-  say "dockerd not found: installing Debian's docker.io with apt"
+  log "dockerd not found: installing Debian's docker.io with apt"
   command -v apt-get >/dev/null 2>&1 || die "no dockerd and no apt-get; install Docker yourself"
   export DEBIAN_FRONTEND=noninteractive
   as_root apt-get update -qq
@@ -91,32 +91,31 @@ if ! command -v dockerd >/dev/null 2>&1; then
   # that is expected, we start dockerd ourselves below.
   as_root apt-get install -y -qq --no-install-recommends docker.io >/dev/null
   command -v dockerd >/dev/null 2>&1 || die "docker.io installed but dockerd still not in PATH"
-  say "installed $(dockerd --version)"
+  log "installed $(dockerd --version)"
 fi
 command -v docker >/dev/null 2>&1 || die "no docker client in PATH"
 
 # --- 2. dockerd ----------------------------------------------------------------
 if daemon_up; then
-  say "docker daemon already answering"
+  log "docker daemon already answering"
 else
-  mkdir -p "$CACHE_DIR"
   # Pid files left by a killed dockerd make the next one refuse to start
   # (docker.pid), or wait 60 s for a containerd that is gone or a zombie
   # (containerd.pid of the containerd that dockerd manages itself).
   oldpid="$(cat "$DOCKERD_PIDFILE" 2>/dev/null || true)"
   if pid_alive "$oldpid"; then
-    say "dockerd (pid $oldpid) is running but not answering yet; waiting for it"
+    log "dockerd (pid $oldpid) is running but not answering yet; waiting for it"
   else
     oldpid=""
     for f in "$DOCKERD_PIDFILE" "$CONTAINERD_PIDFILE"; do
       if [ -f "$f" ] && ! pid_alive "$(cat "$f" 2>/dev/null || true)"; then
-        say "removing stale $f"
+        log "removing stale $f"
         as_root rm -f "$f"
       fi
     done
   fi
   if [ -z "$oldpid" ]; then
-    say "starting dockerd in the background (log: $DOCKERD_LOG)"
+    log "starting dockerd in the background (log: $DOCKERD_LOG)"
     printf '\n=== %s starting dockerd %s\n' "$(date -u +%FT%TZ)" "${DOCKERD_FLAGS:-}" >>"$DOCKERD_LOG"
     # setsid + nohup: survive this script and its terminal; no stdin.
     # shellcheck disable=SC2086  # DOCKERD_FLAGS is a word list on purpose
@@ -129,7 +128,7 @@ fi
 
 # --- 3. wait -------------------------------------------------------------------
 if ! daemon_up; then
-  say "waiting up to ${WAIT_SECONDS}s for the docker daemon"
+  log "waiting up to ${WAIT_SECONDS}s for the docker daemon"
   deadline=$(( $(date +%s) + WAIT_SECONDS ))
   until daemon_up; do
     if [ -n "${started_pid:-}" ] && ! kill -0 "$started_pid" 2>/dev/null; then
@@ -143,7 +142,7 @@ if ! daemon_up; then
     sleep 0.5
   done
 fi
-say "docker daemon $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})'), client $(docker version --format '{{.Client.Version}}')"
+log "docker daemon $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})'), client $(docker version --format '{{.Client.Version}}')"
 
 # --- 4. swarm ------------------------------------------------------------------
 state="$(docker info --format '{{.Swarm.LocalNodeState}}')"
@@ -152,16 +151,16 @@ case "$state" in
     if [ "$(docker info --format '{{.Swarm.ControlAvailable}}')" != "true" ]; then
       die "this node is in a Swarm but is not a manager; deploying needs a manager"
     fi
-    say "already a Swarm manager (node $(docker info --format '{{.Swarm.NodeID}}'))"
+    log "already a Swarm manager (node $(docker info --format '{{.Swarm.NodeID}}'))"
     ;;
   inactive|error)
     if [ "$state" = error ]; then
-      say "Swarm state is 'error': leaving it and initialising a new one"
+      log "Swarm state is 'error': leaving it and initialising a new one"
       docker swarm leave --force >/dev/null 2>&1 || true
     fi
-    say "docker swarm init --advertise-addr 127.0.0.1"
+    log "docker swarm init --advertise-addr 127.0.0.1"
     docker swarm init --advertise-addr 127.0.0.1 >/dev/null
-    say "Swarm initialised (node $(docker info --format '{{.Swarm.NodeID}}'))"
+    log "Swarm initialised (node $(docker info --format '{{.Swarm.NodeID}}'))"
     ;;
   pending|locked)
     die "Swarm state is '$state' (a join in progress or an autolocked manager); fix it by hand"
@@ -170,4 +169,4 @@ case "$state" in
     die "unexpected Swarm state '$state'"
     ;;
 esac
-say "ready"
+log "ready"

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from components import kubernetes, swarm
 from components.plan import PlanError, make_plan
 from components.stackfile import StackFileError, load_stack
 
@@ -59,7 +60,7 @@ def test_upper_case_secret_names_are_valid_on_swarm() -> None:
     stack = load_stack(CORPUS / "nelfer__openfaas-bots__bot-jira-comment.yml", env={})
     names = {s for fn in stack.functions.values() for s in fn.secrets}
     plan = make_plan(stack, target="swarm", default_namespace="openfaas-fn", configured_secrets=names)
-    assert "JIRA-URL" in {s.object_name for s in plan.secrets.values()}
+    assert "JIRA-URL" in {swarm.secret_name(s, file) for s in plan.secrets.values() for file in s.files}
 
 
 def test_upper_case_secret_names_map_to_lower_case_kubernetes_names_keeping_the_file_name() -> None:
@@ -67,7 +68,7 @@ def test_upper_case_secret_names_map_to_lower_case_kubernetes_names_keeping_the_
     names = {s for fn in stack.functions.values() for s in fn.secrets}
     plan = make_plan(stack, target="kubernetes", default_namespace="openfaas-fn", configured_secrets=names)
     jira = plan.secrets["openfaas-fn/JIRA-URL"]
-    assert (jira.name, jira.object_name) == ("JIRA-URL", "jira-url")
+    assert (jira.name, kubernetes.secret_object_name(jira.name)) == ("JIRA-URL", "jira-url")
 
 
 def test_every_loadable_corpus_file_plans_on_swarm_or_fails_before_anything_is_applied() -> None:

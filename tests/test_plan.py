@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from components.plan import DeployPlan, PlanError, SecretPlan, make_plan, parse_memory_bytes, parse_nano_cpus
+from components.kubernetes import secret_object_name
+from components.plan import DeployPlan, PlanError, SecretPlan, make_plan
 from components.stackfile import Function, FunctionResources, Provider, StackFile
+from components.swarm import parse_memory_bytes, parse_nano_cpus
 
 PATH = Path("/repo/stack.yaml")
 
@@ -49,10 +51,9 @@ def test_an_empty_secret_value_is_an_error() -> None:
 def test_kubernetes_secret_names_map_to_dns_1123_and_keep_the_file_name() -> None:
     plan = kube_plan(stack(fn(secrets=("secret_api_key",))), {"secret_api_key"})
     assert plan.secrets == {
-        "openfaas-fn/secret_api_key": SecretPlan(
-            "secret_api_key", "openfaas-fn", "secret-api-key", ("secret_api_key",)
-        )
+        "openfaas-fn/secret_api_key": SecretPlan("secret_api_key", "openfaas-fn", ("secret_api_key",))
     }
+    assert secret_object_name("secret_api_key") == "secret-api-key"
 
 
 def test_two_secrets_mapping_to_one_kubernetes_name_is_an_error_naming_both() -> None:
@@ -72,9 +73,7 @@ def test_swarm_keeps_secret_names_as_they_are() -> None:
         default_namespace="openfaas-fn",
         configured_secrets={"secret_api_key"},
     )
-    assert plan.secrets == {
-        "secret_api_key": SecretPlan("secret_api_key", "", "secret_api_key", ("secret_api_key",))
-    }
+    assert plan.secrets == {"secret_api_key": SecretPlan("secret_api_key", "", ("secret_api_key",))}
 
 
 def test_a_function_name_kubernetes_rejects_is_an_error_before_anything_is_applied() -> None:

@@ -237,3 +237,11 @@ def test_swarm_services_wait_for_their_tasks_for_the_configured_time(workdir: Pa
 def test_a_converge_timeout_that_is_not_a_duration_is_refused(workdir: Path) -> None:
     with pytest.raises(pulumi.RunError, match=r"config 'swarmConvergeTimeout' is 'soon': give a duration"):
         run(workdir, "swarm", swarmConvergeTimeout="soon")
+
+
+@pytest.mark.parametrize(
+    ("target", "name"), [("kubernetes", "openfaas-fn/protectedapi"), ("swarm", "protectedapi")]
+)
+def test_each_function_is_a_component_of_its_own(workdir: Path, target: str, name: str) -> None:
+    mocks = run(workdir, target)
+    assert list(mocks.of_type("openfaas-stack:index:OpenFaaSFunction")) == [name]

@@ -21,8 +21,9 @@ from typing import Any
 
 from pulumi import automation as auto
 
+from bench.common import PROGRAM_FILES, export_program
+
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT_FILES = ("Pulumi.yaml", "__main__.py", "stack.yaml", "components")
 PASSPHRASE = "engine-tests"
 SWARM_LOCK = "/tmp/openfaas-swarm.lock"
 
@@ -102,16 +103,33 @@ class EngineProject:
         return result.stdout
 
 
-def new_project(tmp: Path, stack_prefix: str, env: Mapping[str, str] | None = None) -> EngineProject:
-    workdir, backend = tmp / "project", tmp / "state"
-    workdir.mkdir()
-    backend.mkdir()
-    for name in PROJECT_FILES:
+def install_program(workdir: Path, ref: str | None = None) -> None:
+    """Put the program in `workdir`: the work tree's, or its files at git commit `ref`."""
+    for name in PROGRAM_FILES:
+        target = workdir / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        target.unlink(missing_ok=True)
+    if ref is not None:
+        export_program(workdir, ref)
+        return
+    for name in PROGRAM_FILES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, workdir / name, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy(source, workdir / name)
+
+
+def new_project(
+    tmp: Path, stack_prefix: str, env: Mapping[str, str] | None = None, *, ref: str | None = None
+) -> EngineProject:
+    """A scratch project with the example stack file and the program (at git commit `ref`, if given)."""
+    workdir, backend = tmp / "project", tmp / "state"
+    workdir.mkdir()
+    backend.mkdir()
+    shutil.copy(ROOT / "stack.yaml", workdir / "stack.yaml")
+    install_program(workdir, ref)
     (workdir / ".venv").symlink_to(ROOT / ".venv")
     env_vars = {
         "PULUMI_BACKEND_URL": f"file://{backend}",

@@ -23,6 +23,7 @@ ON_THE_ENGINE = (
     "35-missing-secret",
     "25-unknown-target",
     "50-check-for-a-function-that-does-not-exist",
+    "13a-swarm-secret-name-of-57-characters",
 )
 
 

@@ -91,7 +91,7 @@ def start_proxy(stack: FaultStack, socket_path: Path) -> subprocess.Popen[bytes]
 def service_urn(stack: FaultStack, function: str) -> str:
     return (
         f"urn:pulumi:{stack.name}::openfaas-stack::openfaas-stack:index:OpenFaaSStack"
-        f"$docker:index/service:Service::{function}"
+        f"$openfaas-stack:index:OpenFaaSFunction$docker:index/service:Service::{function}"
     )
 
 
