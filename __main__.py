@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 from pathlib import Path
 
 import pulumi
@@ -31,6 +32,10 @@ from components.settings import (
 )
 from components.stackfile import StackFileError, load_stack
 from components.swarm import SwarmOptions
+
+# When an update fails the engine interrupts the program; die of the signal, as other programs
+# do, instead of printing a KeyboardInterrupt traceback that buries the real error.
+signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 try:
     settings, secret_values = read_settings(pulumi.Config(), Path.cwd())
