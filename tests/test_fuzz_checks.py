@@ -8,7 +8,7 @@ import json
 import urllib.parse
 from collections.abc import Callable
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from components.checks import (
@@ -19,7 +19,7 @@ from components.checks import (
     url_problem,
     without_userinfo,
 )
-from components.redaction import redactor
+from components.redaction import REDACTED, redactor
 from tests.secret_search import leaks
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -96,5 +96,7 @@ ENCODE: list[Callable[[bytes], str]] = [
 def test_a_secret_inside_any_text_in_any_encoding_is_always_redacted(
     secret: str, before: str, after: str, encode: Callable[[bytes], str]
 ) -> None:
+    # a secret that is the redaction marker itself cannot be told from it
+    assume(secret.lower() not in REDACTED)
     body = encode((before + secret + after).encode())
     assert leaks(redactor([secret])(body), [secret]) == []
