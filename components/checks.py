@@ -43,6 +43,7 @@ from functools import lru_cache
 
 import re2
 
+from components.errors import InputError
 from components.service_proxy import ClusterAccess, proxy_url
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
@@ -60,7 +61,7 @@ KEYS = (
 )  # fmt: skip
 
 
-class CheckConfigError(ValueError):
+class CheckConfigError(InputError):
     """The `checks` config cannot be used; the message names the function and the fix."""
 
 

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import yaml
 
+from components.errors import InputError
+
 MAX_KUBECONFIG_BYTES = 4 << 20
 
 
-class ClusterUnreachable(ConnectionError):
+class ClusterUnreachable(InputError):
     """The API server named by the kubeconfig does not accept connections."""
 
 
-class KubeconfigError(ValueError):
+class KubeconfigError(InputError):
     """The kubeconfig names an API server that is not a usable URL; the message says where."""
 
 

@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.checks import CheckSpec, header_value_problem, split_userinfo
+from components.errors import InputError
 from components.redaction import find_secret, find_short_secret
 from components.stackfile import StackFile
 
@@ -24,7 +25,7 @@ STATE_RISK = "which would be stored unencrypted in the state and shown in previe
 STATE_RISK_IF = "it would be stored unencrypted in the state and shown in previews"
 
 
-class SecretExposed(ValueError):
+class SecretExposed(InputError):
     """A secret value is in plain text in a setting, or cannot be used where it is referenced."""
 
 

@@ -14,6 +14,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.checksum import secret_checksum
+from components.cluster import api_server, require_reachable
 from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
 from components.settings import SecretValues
@@ -43,6 +44,21 @@ class KubernetesOptions:
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
     provider: pulumi.ProviderResource | None = None
+
+
+def provider(kubeconfig: str | None, context: str | None) -> k8s.Provider:
+    """Our own provider, so a changed secret updates the Secret in place instead of deleting it
+    first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config."""
+    # The name "kubernetes" and these options are in every existing stack's state: keep them.
+    return k8s.Provider("kubernetes", kubeconfig=kubeconfig, context=context, enable_secret_mutable=True)
+
+
+def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> None:
+    """Raise `ClusterUnreachable` unless the provider's API server accepts connections: the
+    provider would preview an unreachable cluster as empty, and a reviewer approve that."""
+    cluster = api_server(kubeconfig, context, env)
+    if cluster is not None:
+        require_reachable(*cluster)
 
 
 def declare(

@@ -14,6 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from components.errors import InputError
 from components.stackfile import Function, StackFile
 
 TARGETS = ("kubernetes", "swarm")
@@ -45,7 +46,7 @@ KUBERNETES_SECRET_BYTES = 1 << 20  # the API server's limit on a Secret's data
 SWARM_SECRET_BYTES = 500 * 1024  # moby's MaxSecretSize
 
 
-class PlanError(ValueError):
+class PlanError(InputError):
     """Input that cannot be deployed, found before anything is applied."""
 
 
@@ -166,7 +167,7 @@ def make_plan(
         errors.extend(swarm.secret_name_clashes(secret_plans.values()))
     errors.extend(_missing(stack, files_of, empty_secrets))
     if errors:
-        raise PlanError("\n".join(errors))
+        raise PlanError(errors)
     used = {s.name for s in secret_plans.values()}
     for unused in sorted(set(files_of) - used):
         warnings.append(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import yaml
 
+from components.errors import InputError
 from components.plan import TARGETS
 from components.service_proxy import ClusterAccess
 from components.stackfile import default_stack_path
@@ -41,11 +42,11 @@ TARGET_KEYS = {
 }
 
 
-class ConfigError(ValueError):
+class ConfigError(InputError):
     """Stack config that cannot be used; the message names the config file, the key and the fix."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"Pulumi.{pulumi.get_stack()}.yaml: {message}")
+    def __init__(self, config_file: str, message: str) -> None:
+        super().__init__(message, config_file)
 
 
 @dataclass(frozen=True)
@@ -121,31 +122,36 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
     target = config.get("target") or "kubernetes"
     if target not in TARGETS:
         raise ConfigError(
+            _file(),
             f"config 'target' is {target!r}; it must be one of {', '.join(TARGETS)}: "
-            "run `pulumi config set target kubernetes` (or `swarm`)"
+            "run `pulumi config set target kubernetes` (or `swarm`)",
         )
     stack_file = config.get("stackFile")
     workload = config.get("kubernetesWorkload") or "deployment"
     if workload not in WORKLOADS:
         raise ConfigError(
-            f"config 'kubernetesWorkload' is {workload!r}; it must be one of {', '.join(WORKLOADS)}"
+            _file(), f"config 'kubernetesWorkload' is {workload!r}; it must be one of {', '.join(WORKLOADS)}"
         )
     pull_policy = config.get("imagePullPolicy") or "Always"
     if pull_policy not in PULL_POLICIES:
         raise ConfigError(
+            _file(),
             f"config 'imagePullPolicy' is {pull_policy!r}; it must be one of {', '.join(PULL_POLICIES)} "
-            "(as a container's imagePullPolicy)"
+            "(as a container's imagePullPolicy)",
         )
     if config.get("kubernetesReadyTimeout") == "0":
         raise ConfigError(
+            _file(),
             "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
-            "(not to wait at all, set `pulumi config set skipAwait true`)"
+            "(not to wait at all, set `pulumi config set skipAwait true`)",
         )
     check_via = config.get("checkVia") or "auto"
     if check_via not in CHECK_ROUTES:
-        raise ConfigError(f"config 'checkVia' is {check_via!r}; it must be one of {', '.join(CHECK_ROUTES)}")
+        raise ConfigError(
+            _file(), f"config 'checkVia' is {check_via!r}; it must be one of {', '.join(CHECK_ROUTES)}"
+        )
     if check_via == "kubernetes-api" and target != "kubernetes":
-        raise ConfigError("config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
+        raise ConfigError(_file(), "config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
     secrets = _read_secrets(config)
     defaults = _project_defaults(project_dir)
     set_keys = frozenset(
@@ -209,10 +215,11 @@ def check_route(
         return None
     if kubeconfig and kubeconfig.lstrip().startswith(("apiVersion", "{", "clusters", "kind")):
         raise ConfigError(
+            _file(),
             "the invoke checks go through the Kubernetes API server, which needs "
             "'kubernetes:kubeconfig' to be a file path, not the kubeconfig's content (its "
             "credentials would be stored in the check's state): set it to a path, or set "
-            "`pulumi config set checkVia gateway` and a `gateway`"
+            "`pulumi config set checkVia gateway` and a `gateway`",
         )
     return ClusterAccess(kubeconfig or "", context or "")
 
@@ -298,6 +305,7 @@ def target_secret_problems(settings: Settings, secrets: Collection[str]) -> tupl
 
 
 def _file() -> str:
+    """The stack's config file, as messages name it."""
     return f"Pulumi.{pulumi.get_stack()}.yaml"
 
 
@@ -334,15 +342,17 @@ def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
         parsed = None
     if not isinstance(parsed, dict):
         raise ConfigError(
+            _file(),
             f"config 'secrets' must be an object of OpenFaaS secret name -> value, not {_kind(parsed)}: "
             "remove it with `pulumi config rm secrets` and set each secret with "
-            "`pulumi config set --secret --path 'secrets.<name>' <value>`"
+            "`pulumi config set --secret --path 'secrets.<name>' <value>`",
         )
     if parsed and not pulumi.runtime.is_config_secret(key):
         raise ConfigError(
+            _file(),
             "config 'secrets' is stored in plain text in the stack's config file: remove it with "
             "`pulumi config rm secrets` and set each value with "
-            "`pulumi config set --secret --path 'secrets.<name>' <value>`"
+            "`pulumi config set --secret --path 'secrets.<name>' <value>`",
         )
     return {name: _secret_files(name, value) for name, value in parsed.items()}
 
@@ -351,7 +361,7 @@ def _secret_files(name: str, value: object) -> dict[str, bytes]:
     """`value` as file name -> content: text, `{base64: ...}`, or `{files: {file: text | {base64: ...}}}`."""
     if isinstance(value, dict) and set(value) == {"files"} and isinstance(value["files"], dict):
         if not value["files"]:
-            raise ConfigError(f"config 'secrets.{name}.files' is empty: add at least one file")
+            raise ConfigError(_file(), f"config 'secrets.{name}.files' is empty: add at least one file")
         return {file: _content(f"{name}.files.{file}", content) for file, content in value["files"].items()}
     return {name: _content(name, value)}
 
@@ -364,12 +374,14 @@ def _content(where: str, value: object) -> bytes:
             return base64.b64decode(value["base64"], validate=True)
         except (binascii.Error, ValueError):
             raise ConfigError(
+                _file(),
                 f"config 'secrets.{where}.base64' is not valid base64: encode the file with "
-                f"`base64 -w0 <file> | pulumi config set --secret --path 'secrets.{where}.base64'`"
+                f"`base64 -w0 <file> | pulumi config set --secret --path 'secrets.{where}.base64'`",
             ) from None
     raise ConfigError(
+        _file(),
         f"config 'secrets.{where}' must be text, {{base64: ...}} or (for several files) "
-        f"{{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`"
+        f"{{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`",
     )
 
 
@@ -377,8 +389,9 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
     raw = _object(config, key) or []
     if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
         raise ConfigError(
+            _file(),
             f"config '{key}' must be a list of secret names, "
-            f"e.g. `pulumi config set --path '{key}[0]' <name>`"
+            f"e.g. `pulumi config set --path '{key}[0]' <name>`",
         )
     return raw
 
@@ -386,7 +399,9 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
 def _duration(config: pulumi.Config, key: str, default: str) -> str:
     value = config.get(key) or default
     if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value, re.ASCII):
-        raise ConfigError(f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait")
+        raise ConfigError(
+            _file(), f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait"
+        )
     return value
 
 
@@ -394,7 +409,7 @@ def _bool(config: pulumi.Config, key: str) -> bool:
     try:
         return bool(config.get_bool(key))
     except pulumi.ConfigTypeError:
-        raise ConfigError(f"config '{key}' must be true or false") from None
+        raise ConfigError(_file(), f"config '{key}' must be true or false") from None
 
 
 def _object(config: pulumi.Config, key: str) -> object:
@@ -402,8 +417,9 @@ def _object(config: pulumi.Config, key: str) -> object:
         return config.get_object(key)
     except pulumi.ConfigTypeError:
         raise ConfigError(
+            _file(),
             f"config '{key}' must be an object, not plain text: remove it with `pulumi config rm {key}` "
-            f"and set each entry with `pulumi config set --path '{key}.<name>' <value>`"
+            f"and set each entry with `pulumi config set --path '{key}.<name>' <value>`",
         ) from None
 
 
@@ -427,7 +443,8 @@ def _ports(config: pulumi.Config) -> dict[str, int]:
                 ports[name] = int(port)
     if not isinstance(raw, dict) or len(ports) != len(raw):
         raise ConfigError(
+            _file(),
             "config 'publishedPorts' must map function names to host ports, e.g. "
-            "`pulumi config set --path 'publishedPorts.protectedapi' 8081`"
+            "`pulumi config set --path 'publishedPorts.protectedapi' 8081`",
         )
     return ports

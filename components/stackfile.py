@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from components.envsubst import SubstitutionError, substitute
+from components.errors import InputError
 from components.yamltree import NO_LIBYAML, ComposeError, Node, Scalar, Sequence, compose, is_null
 from components.yamltree import Mapping as MappingNode
 
@@ -52,15 +53,14 @@ MAX_MERGE_DEPTH = 50
 T = TypeVar("T")
 
 
-class StackFileError(ValueError):
+class StackFileError(InputError):
     """A stack file that cannot be used, with the file, the line and what to change."""
 
     def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
         self.path = str(path)
         self.line = line
         self.message = message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {message}")
+        super().__init__(message, f"{self.path}:{line}" if line else self.path)
 
 
 @dataclass(frozen=True)
