@@ -23,7 +23,7 @@ import time
 
 from bench.common import secret_of, table, unique_prefix
 from bench.swarm_cli import create_function, docker, remove_functions
-from components.checks import CheckSpec
+from components.check_config import CheckSpec
 from components.invoke_check import HttpRequest, run_check, send
 from tests.engine.harness import swarm_lock
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from components.checks import CheckSpec, header_value_problem, split_userinfo
+from components.check_config import CheckSpec, header_value_problem, split_userinfo
 from components.errors import InputError
 from components.redaction import find_secret, find_short_secret
 from components.stackfile import StackFile

@@ -39,7 +39,7 @@ import pulumi
 import pulumi.dynamic
 
 from components import service_proxy
-from components.checks import (
+from components.check_config import (
     CREDENTIALS,
     SPEC_PROPS,
     CheckSpec,

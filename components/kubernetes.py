@@ -13,10 +13,10 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.checksum import secret_checksum
 from components.cluster import api_server, require_reachable
 from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+from components.rollout_checksum import secret_checksum
 from components.settings import SecretValues
 from components.stackfile import FunctionResources, image_reference
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.checks import CheckSpec, trigger_digest
-from components.checksum import secret_checksum
+from components.check_config import CheckSpec, trigger_digest
 from components.deployed import DeclareWorkload, DeployedFunction
 from components.invoke_check import InvokeCheck, InvokeCheckArgs
 from components.plan import FunctionPlan
+from components.rollout_checksum import secret_checksum
 from components.settings import SecretValues
 
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 import pulumi
 
 from components import kubernetes, swarm
-from components.checks import CheckSpec
-from components.checksum import ChecksumKey
+from components.check_config import CheckSpec
 from components.deployed import DeployedFunction
 from components.invoke_check import InvokeCheck
 from components.openfaas_function import OpenFaaSFunction, OpenFaaSFunctionArgs
 from components.plan import DeployPlan
+from components.rollout_checksum import ChecksumKey
 from components.settings import SecretValues
 
 

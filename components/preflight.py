@@ -11,7 +11,7 @@ from pathlib import Path
 import pulumi
 
 from components import kubernetes
-from components.checks import CheckSpec, parse_checks, resolve_gateway
+from components.check_config import CheckSpec, parse_checks, resolve_gateway
 from components.exposure import (
     SecretExposed,
     config_places,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.checks import parse_checks
+from components.check_config import parse_checks
 from components.service_proxy import ClusterAccess, proxy_path, proxy_url
 from components.settings import Settings, check_route
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.checks import (
+from components.check_config import (
     CheckConfigError,
     CheckSpec,
     basic_auth,

@@ -1,4 +1,4 @@
-"""The `checks` config, read into one CheckSpec per function (components/checks.py)."""
+"""The `checks` config, read into one CheckSpec per function (components/check_config.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from components.checks import (
+from components.check_config import (
     CheckConfigError,
     CheckSpec,
     answer_matches,

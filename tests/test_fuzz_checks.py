@@ -11,7 +11,7 @@ from collections.abc import Callable
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from components.checks import (
+from components.check_config import (
     CheckConfigError,
     parse_checks,
     resolve_gateway,

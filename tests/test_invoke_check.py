@@ -25,7 +25,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from components import invoke_check
-from components.checks import CheckSpec, spec_to_props
+from components.check_config import CheckSpec, spec_to_props
 from components.invoke_check import (
     CheckFailed,
     InvokeCheck,

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from components import invoke_check, service_proxy
-from components.checks import CREDENTIALS, CheckSpec, parse_checks, spec_to_props
+from components.check_config import CREDENTIALS, CheckSpec, parse_checks, spec_to_props
 from components.invoke_check import (
     Answer,
     CheckFailed,
