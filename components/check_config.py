@@ -2,7 +2,8 @@
 
 Pure Python (no Pulumi): `parse_checks` validates the config against the stack's functions,
 `resolve_gateway` picks the gateway as faas-cli does, and `answer_matches` / `describe_expectation`
-say what a passing answer is. `components/invoke_check.py` runs the probes.
+say what a passing answer is. `components/invoke_check.py` is the resource that runs the probes
+(and stores a spec as its properties).
 
 Config (`checks`, an object keyed by function name; every key optional):
 
@@ -33,8 +34,6 @@ from __future__ import annotations
 
 import base64
 import difflib
-import hashlib
-import json
 import re
 import urllib.parse
 from collections.abc import Iterable, Mapping
@@ -423,7 +422,7 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
 def _status(value: object, where: str) -> int | None:
     if value is None:
         return None
-    status = _integer(value)
+    status = as_integer(value)
     if status is None or not 100 <= status <= 599:
         raise CheckConfigError(f"{where}.expectStatus must be an HTTP status 100-599, got {_show(value)}")
     return status
@@ -450,7 +449,8 @@ def _timeout(value: object, where: str) -> float:
     return seconds
 
 
-def _integer(value: object) -> int | None:
+def as_integer(value: object) -> int | None:
+    """`value` as an int (an int, an integral float, or digits), else None; never a bool."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -566,78 +566,3 @@ def describe_expectation(spec: CheckSpec) -> str:
     if spec.expect_body_regex is not None:
         return f"{status} and a body matching /{spec.expect_body_regex}/"
     return status
-
-
-# ---------------------------------------------------------------- resource properties
-
-
-def trigger_digest(parts: Iterable[str]) -> str:
-    """A stable SHA-256 over ordered parts (image, settings, secret checksum) for `triggers`.
-
-    Feed it only values that are safe to hash in the clear (use a keyed checksum for secrets).
-    """
-    return hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
-
-
-# The spec as dynamic-resource properties (snake_case keys, JSON-able values).
-SPEC_PROPS = (
-    "function", "url", "method", "body", "headers", "secret_headers", "expect_status",
-    "expect_body", "expect_body_regex", "refused_probe", "timeout_seconds", "enabled",
-    "kubeconfig", "kube_context",
-)  # fmt: skip
-
-
-def spec_to_props(spec: CheckSpec) -> dict[str, object]:
-    """The spec as a plain dict keyed by SPEC_PROPS (headers copied into plain dicts)."""
-    return {
-        "function": spec.function,
-        "url": spec.url,
-        "method": spec.method,
-        "body": spec.body,
-        "headers": dict(spec.headers),
-        "secret_headers": dict(spec.secret_headers),
-        "expect_status": spec.expect_status,
-        "expect_body": spec.expect_body,
-        "expect_body_regex": spec.expect_body_regex,
-        "refused_probe": spec.refused_probe,
-        "timeout_seconds": spec.timeout_seconds,
-        "enabled": spec.enabled,
-        # None (dropped by the engine) when unused, so gateway checks keep the inputs they had
-        "kubeconfig": spec.kubeconfig or None,
-        "kube_context": spec.kube_context or None,
-    }
-
-
-def spec_from_props(props: Mapping[str, object]) -> CheckSpec:
-    """Rebuild a spec from properties as the engine hands them back.
-
-    The engine drops None values and turns integers into floats; both are undone here.
-    """
-    status = props.get("expect_status")
-    timeout = props.get("timeout_seconds")
-    return CheckSpec(
-        function=str(props["function"]),
-        url=str(props["url"]),
-        method=str(props.get("method") or DEFAULT_METHOD),
-        body=str(props.get("body") or ""),
-        headers=_str_map(props.get("headers")),
-        secret_headers=_str_map(props.get("secret_headers")),
-        expect_status=_integer(status) if status is not None else None,
-        expect_body=_opt_str(props.get("expect_body")),
-        expect_body_regex=_opt_str(props.get("expect_body_regex")),
-        refused_probe=bool(props.get("refused_probe", False)),
-        timeout_seconds=float(timeout) if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT_SECONDS,
-        enabled=bool(props.get("enabled", True)),
-        kubeconfig=str(props.get("kubeconfig") or ""),
-        kube_context=str(props.get("kube_context") or ""),
-    )
-
-
-def _str_map(value: object) -> dict[str, str]:
-    if not isinstance(value, Mapping):
-        return {}
-    return {str(k): str(v) for k, v in value.items()}
-
-
-def _opt_str(value: object) -> str | None:
-    return None if value is None else str(value)

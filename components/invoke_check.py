@@ -25,13 +25,16 @@ diagnostics (pkg/resource/plugin/plugin.go, `isDynamicPluginBinary`).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import http.client
+import json
 import socket
 import ssl
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,15 +44,13 @@ import pulumi.dynamic
 from components import service_proxy
 from components.check_config import (
     CREDENTIALS,
-    SPEC_PROPS,
     CheckSpec,
     answer_matches,
+    as_integer,
     basic_auth,
     body_matches,
     describe_expectation,
     header_value_problem,
-    spec_from_props,
-    spec_to_props,
     status_matches,
 )
 from components.redaction import REDACTED, redactor
@@ -67,8 +68,77 @@ USER_AGENT = "openfaas-stack-invoke-check"
 Log = Callable[[str, str], None]
 """`log(level, message)` with level "info", "warn" or "error"."""
 
+# ---------------------------------------------------------------- the spec as properties
+
+# `credentials` travel in `secret_values` (encrypted), never as a property of their own.
+SPEC_FIELDS = tuple(f for f in dataclasses.fields(CheckSpec) if f.name != "credentials")
+SPEC_PROPS = tuple(f.name for f in SPEC_FIELDS)
+# None (dropped by the engine) when unused, so gateway checks keep the inputs they had.
+NONE_WHEN_EMPTY = frozenset({"kubeconfig", "kube_context"})
 OUTPUT_PROPS = ("status", "attempts", "refused_status", "summary")
 DIFF_PROPS = (*SPEC_PROPS, "triggers")
+
+
+def spec_to_props(spec: CheckSpec) -> dict[str, object]:
+    """The spec as a plain dict keyed by SPEC_PROPS (snake_case keys, JSON-able values)."""
+    props: dict[str, object] = {}
+    for name in SPEC_PROPS:
+        value = getattr(spec, name)
+        if isinstance(value, Mapping):
+            value = dict(value)
+        elif name in NONE_WHEN_EMPTY:
+            value = value or None
+        props[name] = value
+    return props
+
+
+def spec_from_props(props: Mapping[str, object]) -> CheckSpec:
+    """Rebuild a spec from properties as the engine hands them back.
+
+    The engine drops None values and turns integers into floats; both are undone here. A
+    property that is missing, empty or of the wrong kind takes the field's default.
+    """
+    values: dict[str, object] = {}
+    for f in SPEC_FIELDS:
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            values[f.name] = str(props[f.name])  # `function` and `url`, both text
+            continue
+        raw = props.get(f.name)
+        value = None if raw is None else _FROM_PROP[str(f.type)](raw)
+        if value is None:
+            value = f.default_factory() if f.default is dataclasses.MISSING else f.default  # type: ignore[operator]
+        values[f.name] = value
+    return CheckSpec(**values)  # type: ignore[arg-type]
+
+
+def _str_map(value: object) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) else None
+
+
+# A field's annotation (a string: check_config uses `from __future__ import annotations`) -> how
+# a property value becomes the field's value again.
+_FROM_PROP: dict[str, Callable[[object], object]] = {
+    "str": lambda value: str(value) if value else None,
+    "str | None": str,
+    "bool": bool,
+    "float": _number,
+    "int | None": as_integer,
+    "Mapping[str, str]": _str_map,
+}
+
+
+def trigger_digest(parts: Iterable[str]) -> str:
+    """A stable SHA-256 over ordered parts (image, settings, secret checksum) for `triggers`.
+
+    Feed it only values that are safe to hash in the clear (use a keyed checksum for secrets).
+    """
+    return hashlib.sha256(json.dumps(list(parts)).encode()).hexdigest()
 
 
 class CheckFailed(Exception):
@@ -508,8 +578,8 @@ class InvokeCheckArgs:
 
     `secret_values`: OpenFaaS secret name -> value (secret Outputs) for the secrets the spec's
     headers reference (others are ignored). `triggers`: an opaque digest of what should re-run
-    the check (image, settings, the keyed `checksum.secret_checksum` of its secrets), e.g. from
-    `checks.trigger_digest`; never a bare hash of a secret value.
+    the check (image, settings, the keyed `rollout_checksum.secret_checksum` of its secrets), e.g.
+    from `trigger_digest`; never a bare hash of a secret value.
     """
 
     def __init__(

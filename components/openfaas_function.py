@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pulumi
 
-from components.check_config import CheckSpec, trigger_digest
+from components.check_config import CheckSpec
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.invoke_check import InvokeCheck, InvokeCheckArgs
+from components.invoke_check import InvokeCheck, InvokeCheckArgs, trigger_digest
 from components.plan import FunctionPlan
 from components.rollout_checksum import secret_checksum
 from components.settings import SecretValues

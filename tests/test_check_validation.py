@@ -12,11 +12,11 @@ from components.check_config import (
     header_value_problem,
     parse_checks,
     resolve_gateway,
-    spec_to_props,
     split_userinfo,
     url_problem,
     without_userinfo,
 )
+from components.invoke_check import spec_to_props
 
 FUNCTIONS = {"hello": {"secrets": ["api-key"]}}
 

@@ -13,10 +13,8 @@ from components.check_config import (
     describe_expectation,
     parse_checks,
     resolve_gateway,
-    spec_from_props,
-    spec_to_props,
-    trigger_digest,
 )
+from components.invoke_check import spec_from_props, spec_to_props, trigger_digest
 
 GATEWAY = "http://gateway:8080"
 

@@ -25,13 +25,14 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
 from components import invoke_check
-from components.check_config import CheckSpec, spec_to_props
+from components.check_config import CheckSpec
 from components.invoke_check import (
     CheckFailed,
     InvokeCheck,
     InvokeCheckArgs,
     InvokeCheckProvider,
     run_check,
+    spec_to_props,
 )
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from components import invoke_check, service_proxy
-from components.check_config import CREDENTIALS, CheckSpec, parse_checks, spec_to_props
+from components.check_config import CREDENTIALS, CheckSpec, parse_checks
 from components.invoke_check import (
     Answer,
     CheckFailed,
@@ -29,6 +29,7 @@ from components.invoke_check import (
     InvokeCheckProvider,
     run_check,
     send,
+    spec_to_props,
 )
 from tests.mocks import RecordingMocks, run_program
 from tests.secret_search import leaks
