@@ -20,7 +20,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -138,19 +138,19 @@ class StackFile:
     warnings: tuple[str, ...] = ()
 
 
-_FUNCTION_KEYS = (
-    "lang", "handler", "image", "fprocess", "environment", "environment_file", "secrets",
-    "skip_build", "constraints", "labels", "annotations", "limits", "requests",
-    "readonly_root_filesystem", "namespace", "build_options", "build_args", "build_secrets",
-    "platforms",
-)  # fmt: skip
+def _yaml_keys(schema: type, *not_keys: str) -> tuple[str, ...]:
+    """The YAML keys of a schema dataclass: its fields, named after the keys, but `not_keys`."""
+    return tuple(f.name for f in fields(schema) if f.name not in not_keys)
+
+
+_FUNCTION_KEYS = _yaml_keys(Function, "name", "line")
 _REMOVED_KEYS = {
     "network": "a Docker Swarm key faas-cli removed in 2021",
     "registry_auth": "a Docker Swarm key faas-cli removed in 2021",
 }
-_TOP_KEYS = ("version", "provider", "functions", "configuration")
-_PROVIDER_KEYS = ("name", "gateway")
-_RESOURCE_KEYS = ("memory", "cpu")
+_TOP_KEYS = _yaml_keys(StackFile, "path", "warnings")
+_PROVIDER_KEYS = _yaml_keys(Provider)
+_RESOURCE_KEYS = _yaml_keys(FunctionResources)
 
 
 def default_stack_path(directory: Path | str = ".") -> Path:
