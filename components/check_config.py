@@ -36,13 +36,14 @@ import base64
 import difflib
 import re
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import re2
 
 from components.errors import InputError
+from components.plan import WATCHDOG_PORT
 from components.service_proxy import ClusterAccess, proxy_url
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
@@ -100,6 +101,10 @@ class CheckSpec:
     def secret_names(self) -> tuple[str, ...]:
         """The OpenFaaS secrets the headers reference, sorted, without repeats."""
         return tuple(sorted(set(self.secret_headers.values())))
+
+    def missing_secrets(self, given: Collection[str]) -> list[str]:
+        """The secrets the headers reference that are not in `given`, sorted."""
+        return [name for name in self.secret_names if name not in given]
 
 
 def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, env: Mapping[str, str]) -> str:
@@ -357,7 +362,7 @@ def _url(
     if via_api:
         # proxy_path percent-encodes the path; the API server's URL comes from the kubeconfig.
         ns = namespace if isinstance(namespace, str) and namespace else "default"
-        return proxy_url(ns, name, 8080, path or "/"), None
+        return proxy_url(ns, name, WATCHDOG_PORT, path or "/"), None
     if path is not None:
         joined = f"{gateway.rstrip('/')}/{path.lstrip('/')}"
         problem = url_problem(joined)

@@ -391,7 +391,7 @@ def run_check(
     if not spec.enabled:
         say("info", f"{name}: check disabled")
         return CheckResult(None, 0, None, "disabled")
-    missing = [s for s in spec.secret_names if s not in secret_values]
+    missing = spec.missing_secrets(secret_values)
     if missing:
         raise CheckFailed(f"{name}: no value for secret(s) {', '.join(missing)} used in the check's headers")
     headers = dict(spec.headers)
@@ -609,7 +609,7 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
 
     def __init__(self, name: str, args: InvokeCheckArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         spec = args.spec
-        missing = [s for s in spec.secret_names if s not in args.secret_values]
+        missing = spec.missing_secrets(args.secret_values)
         if missing:
             raise ValueError(
                 f"InvokeCheck {name}: the check of {spec.function!r} uses secret(s) "

@@ -15,7 +15,7 @@ import pulumi_kubernetes as k8s
 
 from components.cluster import api_server, require_reachable
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.plan import SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
 from components.rollout_checksum import secret_checksum
 from components.settings import SecretValues
 from components.stackfile import FunctionResources, image_reference
@@ -24,7 +24,6 @@ MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
 FUNCTION_LABEL = "faas_function"
 CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
-WATCHDOG_PORT = 8080
 
 
 def secret_object_name(name: str) -> str:
@@ -157,9 +156,7 @@ def _annotations(fn: FunctionPlan, skip_await: bool) -> dict[str, str]:
 
 
 def _environment(fn: FunctionPlan) -> list[k8s.core.v1.EnvVarArgs]:
-    env = dict(fn.function.environment)
-    if fn.function.fprocess:
-        env["fprocess"] = fn.function.fprocess
+    env = fn.environment
     return [k8s.core.v1.EnvVarArgs(name=k, value=env[k]) for k in sorted(env)]
 
 
@@ -309,7 +306,7 @@ def _function_resource(
     }
     if f.fprocess:
         spec["handler"] = f.fprocess
-    for kind, resources in (("limits", f.limits), ("requests", f.requests)):
+    for kind, resources in f.resource_kinds:
         if quantities := _quantities(resources):
             spec[kind] = quantities
     return k8s.apiextensions.CustomResource(

@@ -19,6 +19,7 @@ from components.stackfile import Function, StackFile
 
 TARGETS = ("kubernetes", "swarm")
 SECRETS_MOUNT_PATH = "/var/openfaas/secrets"
+WATCHDOG_PORT = 8080  # where the OpenFaaS watchdog listens in every function container
 SCALE_MIN_LABEL = "com.openfaas.scale.min"
 
 # Every pattern is used with `fullmatch` and `re.ASCII`: `$` alone also matches before a final
@@ -84,6 +85,14 @@ class FunctionPlan:
     @property
     def resource_name(self) -> str:
         return resource_name(self.namespace, self.name)
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The container's environment: the stack file's, and `fprocess` for the watchdog."""
+        env = dict(self.function.environment)
+        if self.function.fprocess:
+            env["fprocess"] = self.function.fprocess
+        return env
 
 
 @dataclass(frozen=True)
@@ -233,7 +242,7 @@ def _function_errors(fn: Function, kube: bool) -> list[str]:
             )
     if kube:
         errors.extend(_metadata_errors(fn))
-        for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+        for kind, resources in fn.resource_kinds:
             for unit, value in (("memory", resources.memory if resources else ""),
                                 ("cpu", resources.cpu if resources else "")):  # fmt: skip
                 if value and not _K8S_QUANTITY.fullmatch(value):
@@ -285,7 +294,7 @@ def _qualified_name_problem(key: str) -> str:
 def _function_warnings(fn: Function, kube: bool) -> list[str]:
     warnings: list[str] = []
     if kube:
-        for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+        for kind, resources in fn.resource_kinds:
             memory = resources.memory if resources else ""
             if memory.endswith("m"):
                 warnings.append(
@@ -298,12 +307,7 @@ def _function_warnings(fn: Function, kube: bool) -> list[str]:
 
 
 def _kube_secret_name_error(name: str, object_name: Callable[[str], str]) -> str:
-    if (
-        not _SECRET_DATA_KEY.fullmatch(name)
-        or name in (".", "..")
-        or name.startswith("..")
-        or len(name) > KUBERNETES_KEY_CHARS
-    ):
+    if not _is_file_name(name):
         return f"is not a valid file name for a secret (letters, digits, '-', '_' and '.'): {RENAME_SECRET}"
     if len(object_name(name)) > 253 or not _DNS1123_SUBDOMAIN.fullmatch(object_name(name)):
         return (
@@ -368,11 +372,18 @@ def _bad_file_names(plans: Collection[SecretPlan]) -> list[str]:
         f"at most {KUBERNETES_KEY_CHARS} characters): rename it in `secrets.{plan.name}.files`"
         for plan in plans
         for file in plan.files
-        if not _SECRET_DATA_KEY.fullmatch(file)
-        or file in (".", "..")
-        or file.startswith("..")
-        or len(file) > KUBERNETES_KEY_CHARS
+        if not _is_file_name(file)
     ]
+
+
+def _is_file_name(name: str) -> bool:
+    """A valid file name in a secret (a Kubernetes Secret's data key, a file under the mount)."""
+    return (
+        bool(_SECRET_DATA_KEY.fullmatch(name))
+        and name not in (".", "..")
+        and not name.startswith("..")
+        and len(name) <= KUBERNETES_KEY_CHARS
+    )
 
 
 def _missing(

@@ -125,6 +125,11 @@ class Function:
     build_secrets: Mapping[str, str] = field(default_factory=dict)
     platforms: str = ""
 
+    @property
+    def resource_kinds(self) -> tuple[tuple[str, FunctionResources | None], ...]:
+        """`(("limits", limits), ("requests", requests))`, for the rules that apply to both."""
+        return (("limits", self.limits), ("requests", self.requests))
+
 
 @dataclass(frozen=True)
 class StackFile:

@@ -20,13 +20,19 @@ import pulumi
 import pulumi_docker as docker
 
 from components.deployed import DeclareWorkload, DeployedFunction
-from components.plan import RENAME_SECRET, SECRETS_MOUNT_PATH, DeployPlan, FunctionPlan, SecretPlan
+from components.plan import (
+    RENAME_SECRET,
+    SECRETS_MOUNT_PATH,
+    WATCHDOG_PORT,
+    DeployPlan,
+    FunctionPlan,
+    SecretPlan,
+)
 from components.settings import SecretValues
 from components.stackfile import Function
 
 OWNER_LABEL = ("com.openfaas.owner", "openfaas")
 DEFAULT_CONSTRAINTS = ("node.platform.os == linux",)
-WATCHDOG_PORT = 8080
 
 # moby/swarmkit `manager/controlapi`: a secret name is at most 64 of [a-zA-Z0-9-_.], starting
 # and ending with a letter or digit; a service name is a DNS label (at most 63, no '.').
@@ -63,7 +69,7 @@ def function_problems(fn: Function) -> list[str]:
             "the name is not a valid Docker service name: Docker refuses a '.' in it (letters, "
             "digits, '-' and '_' only): rename the function"
         )
-    for kind, resources in (("limits", fn.limits), ("requests", fn.requests)):
+    for kind, resources in fn.resource_kinds:
         if resources and resources.memory and parse_memory_bytes(resources.memory) is None:
             problems.append(f"{kind}.memory {resources.memory!r} is not a size (e.g. 128Mi, 64m)")
         if resources and resources.cpu and parse_nano_cpus(resources.cpu) is None:
@@ -221,9 +227,7 @@ def _service(
     opts: pulumi.ResourceOptions,
 ) -> docker.Service:
     f = fn.function
-    env = dict(f.environment)
-    if f.fprocess:
-        env["fprocess"] = f.fprocess
+    env = fn.environment
     labels = _labels(fn)
     port = options.published_ports.get(fn.name)
     return docker.Service(
