@@ -228,7 +228,7 @@ kube_chains_remove() {
         while read -r rule; do
           # shellcheck disable=SC2086  # the saved rule, word for word
           eval "$cmd -w -t $table -D ${rule#-A }" 2>/dev/null || true
-        done
+        done || true  # no rule to delete: grep's status 1, which pipefail would make fatal
       for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p'); do
         "$cmd" -w -t "$table" -F "$chain" 2>/dev/null || true
       done
@@ -336,7 +336,9 @@ stop_node() { # $1 = run dir
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CTRD/containerd.sock" 2>/dev/null || true
   if [ -f "$d/netns" ]; then
     sort -u "$d/netns" | while read -r ns; do
-      [ -e "$ns" ] && { ip netns delete "$(basename "$ns")" 2>/dev/null || umount "$ns" 2>/dev/null; rm -f "$ns"; }
+      [ -e "$ns" ] || continue
+      ip netns delete "$(basename "$ns")" 2>/dev/null || umount "$ns" 2>/dev/null || true
+      rm -f "$ns"
     done
   fi
   for m in $(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
