@@ -9,14 +9,16 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from bench import check_latency, deploy, loader, noop, overhead
+from bench import check_latency, deploy, kube_deploy, loader, noop, overhead
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="smallest sizes only")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--only", nargs="+", choices=["overhead", "deploy", "noop", "loader", "check"])
+    parser.add_argument(
+        "--only", nargs="+", choices=["overhead", "deploy", "kube", "noop", "loader", "check"]
+    )
     args = parser.parse_args(argv)
     runs = ["--runs", str(args.runs)]
     steps: dict[str, Callable[[], None]] = {
@@ -24,6 +26,7 @@ def main(argv: list[str] | None = None) -> None:
             ["--sizes", *(["1", "10"] if args.quick else ["1", "10", "100", "500"]), *runs]
         ),
         "deploy": lambda: deploy.main(["--sizes", *(["1"] if args.quick else ["1", "10", "30"]), *runs]),
+        "kube": lambda: kube_deploy.main(["--functions", "3" if args.quick else "30", *runs]),
         "noop": lambda: noop.main(["--sizes", "10" if args.quick else "100", *runs]),
         "loader": lambda: loader.main(["--functions", "100" if args.quick else "1000", *runs]),
         "check": lambda: check_latency.main(runs),

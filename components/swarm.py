@@ -61,7 +61,7 @@ def function_problems(fn: Function) -> list[str]:
     problems: list[str] = []
     if len(fn.name) > SERVICE_NAME_LIMIT or not _SECRET_NAME.fullmatch(fn.name):
         problems.append(
-            "the name is not a valid Docker service name (at most 63 letters, digits, '-', '_' and '.', "
+            "the name is not a valid Docker service name (at most 63 letters, digits, '-' and '_', "
             "starting and ending with a letter or digit): rename the function"
         )
     elif not _SERVICE_NAME.fullmatch(fn.name):

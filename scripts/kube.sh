@@ -147,7 +147,27 @@ build_kube_cmd() {
   log "built $c in $((SECONDS - t0))s ($(du -h "$KBIN/$c" | cut -f1))"
 }
 
+# The node's Debian packages (NODE_DEBS in versions.env): those not installed, at the pinned
+# version, else (the archive moved on) at the archive's version. Installed ones are left alone.
+ensure_debs() {
+  local want=() plain=() d
+  for d in ${NODE_DEBS:?NODE_DEBS missing in toolchain/versions.env}; do
+    dpkg-query -W -f='${Status}' "${d%%=*}" 2>/dev/null | grep -c "install ok installed" >/dev/null ||
+      { want+=("$d"); plain+=("${d%%=*}"); }
+  done
+  [ ${#want[@]} -gt 0 ] || return 0
+  command -v apt-get >/dev/null || die "missing ${plain[*]} and no apt-get: install them yourself"
+  log "installing ${want[*]} (Debian)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null || die "apt-get update failed"
+  if ! apt-get install -y -qq --no-install-recommends "${want[@]}" >/dev/null; then
+    log "the pinned versions are gone from the archive; installing its versions of ${plain[*]}"
+    apt-get install -y -qq --no-install-recommends "${plain[@]}" >/dev/null || die "apt-get install ${plain[*]} failed"
+  fi
+}
+
 build_all() {
+  ensure_debs
   kube_go_env
   build_etcd
   build_kube_cmd kube-apiserver
@@ -228,7 +248,7 @@ kube_chains_remove() {
         while read -r rule; do
           # shellcheck disable=SC2086  # the saved rule, word for word
           eval "$cmd -w -t $table -D ${rule#-A }" 2>/dev/null || true
-        done
+        done || true  # no rule to delete: grep's status 1, which pipefail would make fatal
       for chain in $("$cmd-save" -t "$table" 2>/dev/null | sed -n 's/^:\(KUBE-[^ ]*\) .*/\1/p'); do
         "$cmd" -w -t "$table" -F "$chain" 2>/dev/null || true
       done
@@ -268,7 +288,7 @@ ctr_() { ctr --address "$CTRD/containerd.sock" -n k8s.io "$@"; }
 start_node() { # $1 = run dir
   local d=$1 rc t=$ROOT/toolchain/node
   for b in containerd runc ctr iptables conntrack; do
-    command -v "$b" >/dev/null || die "$b is missing: apt-get install -y containerd runc containernetworking-plugins conntrack iptables"
+    command -v "$b" >/dev/null || die "$b is missing: see NODE_DEBS in toolchain/versions.env"
   done
   [ -x /usr/lib/cni/bridge ] || die "/usr/lib/cni/bridge is missing: apt-get install -y containernetworking-plugins"
   node_paths "$d"
@@ -336,7 +356,9 @@ stop_node() { # $1 = run dir
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CTRD/containerd.sock" 2>/dev/null || true
   if [ -f "$d/netns" ]; then
     sort -u "$d/netns" | while read -r ns; do
-      [ -e "$ns" ] && { ip netns delete "$(basename "$ns")" 2>/dev/null || umount "$ns" 2>/dev/null; rm -f "$ns"; }
+      [ -e "$ns" ] || continue
+      ip netns delete "$(basename "$ns")" 2>/dev/null || umount "$ns" 2>/dev/null || true
+      rm -f "$ns"
     done
   fi
   for m in $(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import urllib.parse
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 
 
 def leaked_forms(secret: str) -> dict[str, str]:
@@ -39,3 +39,17 @@ def leaks(text: str, secrets: Iterable[str]) -> list[str]:
     return [
         name for secret in secrets for form, name in leaked_forms(secret).items() if form.lower() in folded
     ]
+
+
+def config_leaves(value: object) -> Iterator[str]:
+    """Every leaf of a config value as text (what a case sets, to search output for)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for inner in value.values():
+            yield from config_leaves(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from config_leaves(inner)
+    elif value is not None:
+        yield json.dumps(value)

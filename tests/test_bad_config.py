@@ -15,7 +15,7 @@ secret value in every encoding of `tests/secret_search.py`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,7 @@ import yaml
 from pulumi.runtime import rpc
 
 from tests.mocks import RecordingMocks, run_program
-from tests.secret_search import leaks
+from tests.secret_search import config_leaves, leaks
 
 CASES = Path(__file__).resolve().parent / "bad_config"
 WORKLOADS = {"kubernetes": "kubernetes:apps/v1:Deployment", "swarm": "docker:index/service:Service"}
@@ -62,7 +62,7 @@ class Case:
 
     def secret_values(self) -> list[str]:
         """Every secret value the case sets (6 characters or more), and the hidden values."""
-        values = (*_leaves(self.secrets), *self.hidden)
+        values = (*config_leaves(self.secrets), *self.hidden)
         return [v for v in values if len(v.strip()) >= 6 and v not in self.shown]
 
 
@@ -173,14 +173,3 @@ def _outside_secrets(value: Any) -> Any:
     if isinstance(value, list):
         return [_outside_secrets(v) for v in value]
     return value
-
-
-def _leaves(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for inner in value.values():
-            yield from _leaves(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _leaves(inner)

@@ -20,9 +20,8 @@ In a message, `{stack}` stands for the stack file's path, `{dir}` for the projec
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ import pytest
 import yaml
 
 from tests.mocks import RecordingMocks, run_program
+from tests.secret_search import config_leaves
 
 CASES = Path(__file__).resolve().parent / "bad_inputs"
 WORKLOADS = {"kubernetes": "kubernetes:apps/v1:Deployment", "swarm": "docker:index/service:Service"}
@@ -85,7 +85,7 @@ class BadInput:
 
     def secret_values(self) -> list[str]:
         """Every secret value the case sets, to search messages for."""
-        return [v for v in _leaves(self.secrets) if len(v) >= 8]
+        return [v for v in config_leaves(self.secrets) if len(v) >= 8]
 
 
 def load_case(path: Path) -> BadInput:
@@ -165,16 +165,3 @@ def test_there_are_at_least_forty_bad_inputs_on_both_targets() -> None:
 
 def test_every_case_says_what_it_is() -> None:
     assert [case.name for case in ALL if not case.what.strip()] == []
-
-
-def _leaves(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for inner in value.values():
-            yield from _leaves(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _leaves(inner)
-    elif value is not None:
-        yield json.dumps(value)
