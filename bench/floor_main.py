@@ -16,7 +16,7 @@ from pathlib import Path
 import pulumi
 import pulumi_docker as docker
 
-from components.checksum import ChecksumKey
+from components.rollout_checksum import ChecksumKey
 
 functions = json.loads(Path("functions.json").read_text())
 values = json.loads(pulumi.runtime.get_config("openfaas-stack:secrets") or "{}")
