@@ -10,10 +10,11 @@ Config (`checks`, an object keyed by function name; every key optional):
     checks:
       protectedapi:
         method: POST                     # default POST, as `faas-cli invoke`
-        path: /function/protectedapi     # or `url: https://...`; default <gateway>/function/<name>
+        path: /function/protectedapi     # on the gateway; through the API server, on the function;
+                                         # or `url: https://...`; default: the function's root
         body: ""
         headers:
-          X-Api-Key: {secret: secret-api-key}   # a secret the function mounts
+          X-Api-Key: {secret: secret_api_key}   # the OpenFaaS name of a secret the function mounts
           Content-Type: text/plain              # a literal
         expectStatus: 200                # omitted: any answer that is not 5xx or 404
         expectBody: Unlocked the function!      # substring; or expectBodyRegex

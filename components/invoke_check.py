@@ -3,7 +3,8 @@
 One resource per function. `pulumi preview` lists it (create/update) but never probes: the
 engine calls a dynamic provider's `create`/`update` only during `up`, and `check`/`diff` here
 never touch the network. `diff` reports a change when the spec or `triggers` change, so the probe
-runs again after the image, settings or a mounted secret change, and a no-op `up` stays a no-op.
+runs again after the function's settings (image included), a mounted secret or its workload
+(recreated after drift, say) change, and a no-op `up` stays a no-op.
 
 Secrets: header values (and a URL's `user:password`) arrive as secret Outputs in
 `secret_values`; they are stored encrypted in the resource's inputs and are never returned as
@@ -134,7 +135,8 @@ _FROM_PROP: dict[str, Callable[[object], object]] = {
 
 
 def trigger_digest(parts: Iterable[str]) -> str:
-    """A stable SHA-256 over ordered parts (image, settings, secret checksum) for `triggers`.
+    """A stable SHA-256 over ordered parts for `triggers` (`OpenFaaSFunction` feeds it the
+    namespace, the replicas, the function's settings, the secrets' keyed checksum, the workload ids).
 
     Feed it only values that are safe to hash in the clear (use a keyed checksum for secrets).
     """
@@ -578,8 +580,8 @@ class InvokeCheckArgs:
 
     `secret_values`: OpenFaaS secret name -> value (secret Outputs) for the secrets the spec's
     headers reference (others are ignored). `triggers`: an opaque digest of what should re-run
-    the check (image, settings, the keyed `rollout_checksum.secret_checksum` of its secrets), e.g.
-    from `trigger_digest`; never a bare hash of a secret value.
+    the check (the function's settings, the keyed `rollout_checksum.secret_checksum` of its
+    secrets, its workload ids), from `trigger_digest`; never a bare hash of a secret value.
     """
 
     def __init__(
