@@ -8,6 +8,7 @@ place) and its problems as a list; `str()` is the message the user sees, one pro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 
 class InputError(ValueError):
@@ -17,3 +18,16 @@ class InputError(ValueError):
         self.where = where
         self.problems: tuple[str, ...] = (problems,) if isinstance(problems, str) else tuple(problems)
         super().__init__("\n".join(f"{where}: {problem}" if where else problem for problem in self.problems))
+
+
+class StackFileError(InputError):
+    """A stack file (or an `environment_file`) that cannot be used: the file, the line, the fix.
+
+    Import it from `components.stackfile`, where outside code has always found it.
+    """
+
+    def __init__(self, path: Path | str, message: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.line = line
+        self.message = message
+        super().__init__(message, f"{self.path}:{line}" if line else self.path)

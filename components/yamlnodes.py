@@ -1,0 +1,215 @@
+"""Typed reads of YAML nodes as gopkg.in/yaml.v3 decodes them into Go types: `NodeReader`.
+
+Every complaint names the file and the node's line (`StackFileError`). Scalars stay their raw text;
+explicit tags (`!!binary`, `!!bool`, `!!int`, ...) are checked or decoded as yaml.v3 does; `<<`
+merge keys fill a mapping after its own keys. Work is bounded: every value read (merged or aliased
+ones too) counts against `MAX_VALUES`, so `<<: [*a, *a]` bombs stop with an error instead of
+running for ever. What each key means is not known here (that is `components/stackfile.py`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from pathlib import Path
+
+from components.errors import StackFileError
+from components.yamltree import NULLS, Node, Scalar, Sequence, is_null
+from components.yamltree import Mapping as MappingNode
+
+# yaml.v3 into a Go bool: YAML 1.2 booleans when plain, and YAML 1.1 words in any style.
+_PLAIN_TRUE = {"true", "True", "TRUE"}
+_PLAIN_FALSE = {"false", "False", "FALSE"}
+_TRUE = {"y", "Y", "yes", "Yes", "YES", "on", "On", "ON"}
+_FALSE = {"n", "N", "no", "No", "NO", "off", "Off", "OFF"}
+_TAG = "tag:yaml.org,2002:"
+_BINARY = _TAG + "binary"
+_BOOL = _TAG + "bool"
+_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)")
+_FLOAT = re.compile(
+    r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_MERGE_TAGS = ("", "!", "tag:yaml.org,2002:merge")
+MAX_VALUES = 500_000
+MAX_MERGE_DEPTH = 50
+
+
+class _OverBudget(Exception):
+    """Raised inside a read when `MAX_VALUES` is spent; turned into an error naming the key."""
+
+
+class NodeReader:
+    """Reads nodes of one file; `warnings` collects `file:line: ...` notes for the user."""
+
+    def __init__(self, path: Path, *, quote: bool = True) -> None:
+        self.path = path
+        self.warnings: list[str] = []
+        self.budget = MAX_VALUES
+        self.quote = quote  # quote values in errors (not for environment files: they hold secrets)
+
+    def error(self, node: Node | None, message: str) -> StackFileError:
+        line = node.line if node is not None else None
+        return StackFileError(self.path, message, line)
+
+    def warn(self, node: Node, message: str) -> None:
+        self.warnings.append(f"{self.path}:{node.line}: {message}")
+
+    def spend(self, count: int) -> None:
+        self.budget -= count
+        if self.budget < 0:
+            raise _OverBudget
+
+    def over_budget(self, node: Node, what: str) -> StackFileError:
+        return self.error(
+            node,
+            f"{what} expands to more than {MAX_VALUES:,} values through YAML aliases and merge keys "
+            "('<<: *anchor'): use each anchor fewer times",
+        )
+
+    def mapping(self, node: Node, what: str) -> dict[str, tuple[Scalar, Node]]:
+        if not isinstance(node, MappingNode):
+            fix = "remove the '- '" if isinstance(node, Sequence) else "write them indented below it"
+            raise self.error(
+                node, f"{what} must be a mapping of 'key: value' lines, not {self.kind(node)}: {fix}"
+            )
+        result: dict[str, tuple[Scalar, Node]] = {}
+        try:
+            self.fill(node, what, result, [])
+        except _OverBudget:
+            raise self.over_budget(node, what) from None
+        return result
+
+    def fill(
+        self, node: MappingNode, what: str, result: dict[str, tuple[Scalar, Node]], active: list[MappingNode]
+    ) -> None:
+        """Add `node`'s pairs to `result`: keys already there win, then its own keys, then `<<`."""
+        content = node.content
+        self.spend(len(content) // 2 + 1)
+        merge: Node | None = None
+        seen: dict[str, Scalar] = {}
+        for i in range(0, len(content) - 1, 2):
+            key_node, value_node = content[i], content[i + 1]
+            if not isinstance(key_node, Scalar):
+                raise self.error(key_node, f"{what} has a key that is not a plain string")
+            key = key_node.value
+            if key_node.tag and key_node.tag not in _MERGE_TAGS:
+                self.scalar(key_node, f"{what}: a key")  # a tagged key decodes as a value would
+            if key in seen:  # yaml.v3 compares the raw text, quoted or not
+                raise self.error(
+                    key_node,
+                    f'mapping key "{key}" already defined at line {seen[key].line} ({what}): '
+                    "remove or rename one of them",
+                )
+            seen[key] = key_node
+            if key == "<<" and key_node.plain and key_node.tag in _MERGE_TAGS:
+                merge = value_node
+                continue
+            if is_null(key_node) or key in result:
+                continue  # yaml.v3 drops a null key; an outer mapping's key wins over a merged one
+            result[key] = (key_node, value_node)
+        if merge is None:
+            return
+        if len(active) >= MAX_MERGE_DEPTH:
+            raise self.error(merge, f"merge keys ('<<') nested more than {MAX_MERGE_DEPTH} deep in {what}")
+        sources = merge.content if isinstance(merge, Sequence) else [merge]
+        active.append(node)
+        for source in sources:
+            if not isinstance(source, MappingNode):
+                raise self.error(
+                    source, f"map merge requires map or sequence of maps as the value ('<<' in {what})"
+                )
+            if any(source is open_node for open_node in active):
+                raise self.error(
+                    source,
+                    f"a mapping merges itself ('<<: *{source.anchor or 'anchor'}' inside the mapping "
+                    f"it names, in {what}): merge another mapping",
+                )
+            self.fill(source, what, result, active)
+        active.pop()
+
+    def check_tag(self, node: Scalar, what: str) -> None:
+        """An explicit !!null, !!bool, !!int or !!float must fit its value, as yaml.v3 requires."""
+        kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else ""
+        value = node.value.replace("_", "") if kind in ("int", "float") else node.value
+        fits = {
+            "null": lambda: node.value in NULLS,
+            "bool": lambda: node.value in _PLAIN_TRUE | _PLAIN_FALSE,
+            "int": lambda: _INT.fullmatch(value) is not None,
+            "float": lambda: _INT.fullmatch(value) is not None or _FLOAT.fullmatch(value) is not None,
+        }.get(kind)
+        if fits is not None and not fits():
+            shown = f" `{node.value}`" if self.quote else ""
+            raise self.error(node, f"{what}: cannot decode{shown} as a !!{kind}: remove the tag")
+
+    def scalar(self, node: Node, what: str) -> str:
+        if isinstance(node, Scalar):
+            if node.tag:
+                self.check_tag(node, what)
+            if is_null(node):
+                return ""
+            if node.tag == _BINARY:
+                text = node.value.replace("\r", "").replace("\n", "")  # all Go's base64 skips
+                try:
+                    data = base64.b64decode(text, validate=True)
+                except (binascii.Error, ValueError):
+                    raise self.error(node, f"{what}: !!binary value contains invalid base64 data") from None
+                try:
+                    return data.decode("utf-8")
+                except UnicodeDecodeError:
+                    raise self.error(
+                        node, f"{what}: the !!binary value decodes to bytes that are not UTF-8 text"
+                    ) from None
+            return node.value
+        fix = "remove the '- '" if isinstance(node, Sequence) else "give it one value on its own line"
+        raise self.error(node, f"{what} must be a single value, not {self.kind(node)}: {fix}")
+
+    def boolean(self, node: Node, what: str) -> bool:
+        if isinstance(node, Scalar) and node.tag:
+            self.check_tag(node, what)
+        if isinstance(node, Scalar) and is_null(node):
+            return False
+        text = self.scalar(node, what)
+        assert isinstance(node, Scalar)
+        resolved = (node.plain and node.tag == "") or node.tag == _BOOL
+        if resolved and text in _PLAIN_TRUE:
+            return True
+        if resolved and text in _PLAIN_FALSE:
+            return False
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        quoted = " (a quoted value is text, not a boolean: remove the quotes)" if not node.plain else ""
+        shown = f" {text!r}" if self.quote else " this value"
+        raise self.error(node, f"{what} must be true or false, not{shown}{quoted}")
+
+    def string_list(self, node: Node, what: str) -> tuple[str, ...]:
+        if is_null(node):
+            return ()
+        if not isinstance(node, Sequence):
+            hint = ""
+            if isinstance(node, Scalar) and self.quote:
+                hint = f": write it as a list, e.g.\n  - {node.value}"
+            raise self.error(node, f"{what} must be a list, not {self.kind(node)}{hint}")
+        try:
+            self.spend(len(node.content))
+        except _OverBudget:
+            raise self.over_budget(node, what) from None
+        return tuple(self.scalar(item, f"{what} item") for item in node.content if not is_null(item))
+
+    def string_map(self, node: Node, what: str) -> dict[str, str]:
+        if is_null(node):
+            return {}
+        if isinstance(node, Sequence):
+            raise self.error(
+                node, f"{what} must be a mapping ('KEY: value' lines), not a list: remove the '- '"
+            )
+        return {k: self.scalar(v, f"{what}.{k}") for k, (_, v) in self.mapping(node, what).items()}
+
+    def kind(self, node: Node) -> str:
+        if isinstance(node, MappingNode):
+            return "a mapping"
+        if isinstance(node, Sequence):
+            return "a list"
+        return f"the value {node.value!r}" if self.quote else "a single value"
