@@ -10,8 +10,8 @@ ignored), functions selected by `filter`/`regex` before any
 `environment_file` is read. Where this module is stricter or friendlier than faas-cli it says so
 (README, "Where we differ from faas-cli"). It knows nothing of Pulumi.
 
-This module is the schema (what each key means); a new stack field is a `Function` field and a
-line in `_Reader.function`.
+This module is the schema (what each key means): a new function key is one `Function` field,
+read by its type (`_Reader.function`) and known to the unknown-key check (`_FUNCTION_KEYS`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ import os
 import re
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import MISSING, Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from components.envsubst import SubstitutionError, substitute
 from components.errors import StackFileError as StackFileError  # its import path since the start
@@ -125,6 +125,15 @@ def _yaml_keys(schema: type, *not_keys: str) -> tuple[str, ...]:
 
 
 _FUNCTION_KEYS = _yaml_keys(Function, "name", "line")
+
+
+def _default(schema_field: Field[Any]) -> object:
+    """A schema field's default value (a fresh one for a `default_factory`)."""
+    if schema_field.default is MISSING:
+        return schema_field.default_factory()  # type: ignore[operator]
+    return schema_field.default
+
+
 _REMOVED_KEYS = {
     "network": "a Docker Swarm key faas-cli removed in 2021",
     "registry_auth": "a Docker Swarm key faas-cli removed in 2021",
@@ -424,32 +433,24 @@ class _Reader(NodeReader):
         def get(key: str, read: Callable[[Node, str], T], default: T) -> T:
             return read(keys[key][1], f"{what}: '{key}'") if key in keys else default
 
-        lang = get("lang", self.scalar, "")
         if "environment_file" in keys:
             self.env_file_lines[name] = keys["environment_file"][1].line
-        return Function(
-            name=name,
-            line=key_node.line,
-            image=get("image", self.scalar, ""),
-            lang="dockerfile" if lang == "Dockerfile" else lang,
-            handler=get("handler", self.scalar, ""),
-            fprocess=get("fprocess", self.scalar, ""),
-            environment=get("environment", self.string_map, {}),
-            environment_file=get("environment_file", self.string_list, ()),
-            secrets=get("secrets", self.string_list, ()),
-            labels=get("labels", self.string_map, {}),
-            annotations=get("annotations", self.string_map, {}),
-            constraints=get("constraints", self.string_list, None),
-            limits=get("limits", self.resources, None),
-            requests=get("requests", self.resources, None),
-            readonly_root_filesystem=get("readonly_root_filesystem", self.boolean, False),
-            namespace=get("namespace", self.scalar, ""),
-            skip_build=get("skip_build", self.boolean, False),
-            build_options=get("build_options", self.string_list, ()),
-            build_args=get("build_args", self.string_map, {}),
-            build_secrets=get("build_secrets", self.string_map, {}),
-            platforms=get("platforms", self.scalar, ""),
+        readers: dict[str, Callable[[Node, str], object]] = {
+            "str": self.scalar,
+            "bool": self.boolean,
+            "tuple[str, ...]": self.string_list,
+            "tuple[str, ...] | None": self.string_list,
+            "Mapping[str, str]": self.string_map,
+            "FunctionResources | None": self.resources,
+        }
+        # Each field is read by its type (`lang` first, so its error still comes before `image`'s).
+        schema = sorted(
+            (f for f in fields(Function) if f.name not in ("name", "line")), key=lambda f: f.name != "lang"
         )
+        values = {f.name: get(f.name, readers[str(f.type)], _default(f)) for f in schema}
+        if values["lang"] == "Dockerfile":
+            values["lang"] = "dockerfile"
+        return Function(name=name, line=key_node.line, **values)  # type: ignore[arg-type]
 
     def configuration(self, entry: tuple[Scalar, Node] | None) -> StackConfiguration:
         if entry is None or is_null(entry[1]):
