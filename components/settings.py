@@ -99,8 +99,7 @@ class SecretValues:
         for name, files in self._plain.items():
             if not files:
                 continue
-            content = files[name] if name in files else files[sorted(files)[0]]
-            texts[name] = content.decode("utf-8", "replace")
+            texts[name] = files[text_file(name, files)].decode("utf-8", "replace")
             if set(files) != {name}:
                 for file, data in files.items():
                     texts[f"{name}.files.{file}"] = data.decode("utf-8", "replace")
@@ -113,8 +112,14 @@ class SecretValues:
     def text(self, name: str) -> pulumi.Output[str]:
         """The secret as text, for a check header: its file of the same name, else its first file."""
         files = self._files[name]
-        content = files[name] if name in files else files[sorted(files)[0]]
+        content = files[text_file(name, files)]
         return content.apply(lambda encoded: base64.b64decode(encoded).decode("utf-8", "replace"))
+
+
+def text_file(name: str, files: Collection[str]) -> str:
+    """The file that is secret `name`'s text (a check header): the one named as the secret, else
+    the first by name."""
+    return name if name in files else sorted(files)[0]
 
 
 def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, SecretValues]:
