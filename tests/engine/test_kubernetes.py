@@ -199,7 +199,9 @@ def test_a_function_that_never_gets_ready_fails_up_with_its_reason_then_recovers
     image, environment, reason = BROKEN_STACKS[case]
     namespace = unique_namespace("of-broken")
     project = kube_project(tmp_path, namespace)
-    project.set("kubernetesReadyTimeout", "40s")
+    project.set(
+        "kubernetesReadyTimeout", "60s"
+    )  # the provider names the reason once it saw the pod in that state
     project.set_secret("secret_api_key", DEMO_SECRET)
     write_stack(project, image, environment)
     try:
