@@ -328,6 +328,34 @@ start_node() { # $1 = run dir
   guard_first
 }
 
+# What a node leaves when its processes were killed rather than stopped (a session that ended):
+# pod processes in kubelet's cgroups, CRI's network namespaces, veths, the bridge, the cgroups.
+clean_node_leftovers() {
+  # pod processes that outlived their shims (a killed session): everything in kubelet's cgroups
+  local pids ns m
+  pids=$(cat /sys/fs/cgroup/*/kubepods/cgroup.procs /sys/fs/cgroup/*/kubepods/*/cgroup.procs \
+    /sys/fs/cgroup/*/kubepods/*/*/cgroup.procs /sys/fs/cgroup/*/kubepods/*/*/*/cgroup.procs 2>/dev/null | sort -u) || true
+  if [ -n "$pids" ]; then
+    # shellcheck disable=SC2086  # one pid per word
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.5
+  fi
+  # sandboxes of a containerd that died (a killed session): CRI's namespaces with no process left
+  for ns in /var/run/netns/cni-*; do
+    [ -e "$ns" ] || continue
+    [ -z "$(ip netns pids "$(basename "$ns")" 2>/dev/null)" ] || continue
+    ip netns delete "$(basename "$ns")" 2>/dev/null || true
+  done
+  for m in $(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
+    ip link delete "$m" 2>/dev/null || true
+  done
+  ip link delete "$BRIDGE" 2>/dev/null || true
+  # the kubepods cgroups kubelet made in every hierarchy
+  for m in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+    [ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+}
+
 # Everything the node made, whether or not its processes still run.
 stop_node() { # $1 = run dir
   local d=$1 id ns m
@@ -361,19 +389,12 @@ stop_node() { # $1 = run dir
       rm -f "$ns"
     done
   fi
-  for m in $(ip -o link show master "$BRIDGE" 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1); do
-    ip link delete "$m" 2>/dev/null || true
-  done
-  ip link delete "$BRIDGE" 2>/dev/null || true
+  clean_node_leftovers
   # mounts under the run folder (kubelet's shared bind of its root, volumes, rootfs, shm), deepest first
   findmnt -rn -o TARGET | awk -v p="$d/" 'index($0, p) == 1' | sort -r | while read -r m; do
     umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
   done
   findmnt -rn -o TARGET | awk -v p="$d" '$0 == p' | while read -r m; do umount -l "$m" 2>/dev/null || true; done
-  # the kubepods cgroups kubelet made in every hierarchy
-  for m in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
-    [ -d "$m" ] && find "$m" -depth -type d -exec rmdir {} + 2>/dev/null || true
-  done
   find /var/log/containers -maxdepth 1 -lname "$d/*" -delete 2>/dev/null || true
   if [ -f "$KDIR/ip_forward.before" ]; then
     if [ "$(cat "$KDIR/ip_forward.before")" = 0 ] && ! pgrep -x dockerd >/dev/null; then
@@ -589,6 +610,8 @@ cmd_down() {
     for c in kube-controller-manager kube-apiserver etcd; do stop_pid "$d/$c.pid"; done
     rm -rf "$d"
   done
+  clean_node_leftovers
+  kube_chains_remove
   guard_remove
   rm -f "$KUBECONFIG_OUT"
   log "down"
