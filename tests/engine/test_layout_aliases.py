@@ -96,7 +96,8 @@ def assert_moves_without_changes(
     created, `same` resources (all that existed) stay as they are, `children` of them per function
     now under its component."""
     install_program(project.workdir)
-    summary = dict(project.preview().change_summary)
+    # keys are str at run time, typed as OpType
+    summary = {str(getattr(op, "value", op)): n for op, n in (project.preview().change_summary or {}).items()}
     # A check may run once more: its trigger digests the function's parsed settings, which the
     # faas-cli-exact loader reads differently for some fields. Nothing in the cluster changes.
     reruns = summary.pop("update", 0)
