@@ -29,9 +29,14 @@ class KubeconfigError(InputError):
     """The kubeconfig names an API server that is not a usable URL; the message says where."""
 
 
+def is_inline_kubeconfig(kubeconfig: str | None) -> bool:
+    """True when `kubernetes:kubeconfig` holds the kubeconfig's content rather than a path to it."""
+    return bool(kubeconfig) and str(kubeconfig).lstrip().startswith(("apiVersion", "{", "clusters", "kind"))
+
+
 def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
     """(server URL, where it came from), or None when no kubeconfig can be found or read."""
-    if kubeconfig and kubeconfig.lstrip().startswith(("apiVersion", "{", "clusters", "kind")):
+    if kubeconfig and is_inline_kubeconfig(kubeconfig):
         text, source = kubeconfig, "the kubernetes:kubeconfig config"
     else:
         path = Path(

@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import yaml
 
+from components.cluster import is_inline_kubeconfig
 from components.errors import InputError
 from components.plan import TARGETS
 from components.service_proxy import ClusterAccess
@@ -132,29 +133,15 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
             "run `pulumi config set target kubernetes` (or `swarm`)",
         )
     stack_file = config.get("stackFile")
-    workload = config.get("kubernetesWorkload") or "deployment"
-    if workload not in WORKLOADS:
-        raise ConfigError(
-            _file(), f"config 'kubernetesWorkload' is {workload!r}; it must be one of {', '.join(WORKLOADS)}"
-        )
-    pull_policy = config.get("imagePullPolicy") or "Always"
-    if pull_policy not in PULL_POLICIES:
-        raise ConfigError(
-            _file(),
-            f"config 'imagePullPolicy' is {pull_policy!r}; it must be one of {', '.join(PULL_POLICIES)} "
-            "(as a container's imagePullPolicy)",
-        )
+    workload = _choice(config, "kubernetesWorkload", WORKLOADS)
+    pull_policy = _choice(config, "imagePullPolicy", PULL_POLICIES, " (as a container's imagePullPolicy)")
     if config.get("kubernetesReadyTimeout") == "0":
         raise ConfigError(
             _file(),
             "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
             "(not to wait at all, set `pulumi config set skipAwait true`)",
         )
-    check_via = config.get("checkVia") or "auto"
-    if check_via not in CHECK_ROUTES:
-        raise ConfigError(
-            _file(), f"config 'checkVia' is {check_via!r}; it must be one of {', '.join(CHECK_ROUTES)}"
-        )
+    check_via = _choice(config, "checkVia", CHECK_ROUTES)
     if check_via == "kubernetes-api" and target != "kubernetes":
         raise ConfigError(_file(), "config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
     secrets = _read_secrets(config)
@@ -218,7 +205,7 @@ def check_route(
         via = "kubernetes-api" if settings.target == "kubernetes" and not named else "gateway"
     if via != "kubernetes-api":
         return None
-    if kubeconfig and kubeconfig.lstrip().startswith(("apiVersion", "{", "clusters", "kind")):
+    if is_inline_kubeconfig(kubeconfig):
         raise ConfigError(
             _file(),
             "the invoke checks go through the Kubernetes API server, which needs "
@@ -227,6 +214,16 @@ def check_route(
             "`pulumi config set checkVia gateway` and a `gateway`",
         )
     return ClusterAccess(kubeconfig or "", context or "")
+
+
+def _choice(config: pulumi.Config, key: str, choices: tuple[str, ...], hint: str = "") -> str:
+    """The value of `key`, one of `choices` (the first is the default)."""
+    value = config.get(key) or choices[0]
+    if value not in choices:
+        raise ConfigError(
+            _file(), f"config '{key}' is {value!r}; it must be one of {', '.join(choices)}{hint}"
+        )
+    return value
 
 
 def _project_defaults(project_dir: Path) -> Mapping[str, object]:
