@@ -116,14 +116,6 @@ ALL = list(load_cases())
 
 
 @pytest.fixture(scope="session")
-def faas_cli_binary() -> Path:
-    path = faas_cli.binary()
-    if path is None:
-        pytest.fail("faas-cli is not built at the pinned commit: run `make faas-cli` (scripts/faas-cli.sh)")
-    return path
-
-
-@pytest.fixture(scope="session")
 def gateway() -> Iterator[Recorder]:
     with faas_cli.recording_gateway() as recorder:
         yield recorder

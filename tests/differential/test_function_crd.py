@@ -63,14 +63,6 @@ REFUSED = {
 }
 
 
-@pytest.fixture(scope="session")
-def faas_cli_binary() -> Path:
-    path = faas_cli.binary()
-    if path is None:
-        pytest.fail("faas-cli is not built at the pinned commit: run `make faas-cli` (scripts/faas-cli.sh)")
-    return path
-
-
 def generated(
     binary: Path, folder: Path, text: str, namespace: str = "openfaas-fn"
 ) -> dict[str, dict[str, Any]]:

@@ -14,14 +14,17 @@ import shutil
 import socket
 import subprocess
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
 from bench.common import PROGRAM_FILES, export_program
+from components.stackfile import StackFileError, load_stack
+from tests.test_corpus import CORPUS
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "engine-tests"
@@ -177,3 +180,32 @@ def run(*command: str, check: bool = True) -> str:
 
 def docker_json(*command: str) -> Any:
     return json.loads(run("docker", *command))
+
+
+class AnsweringGateway(BaseHTTPRequestHandler):
+    """Stands in for the OpenFaaS gateway of the invoke checks: every function answers 200 `ok`."""
+
+    def do_POST(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def add_corpus(project: EngineProject, names: Iterable[str]) -> None:
+    """Copy these corpus stack files into the project's `corpus/` and give every secret they name a
+    value (`corpus-value-<secret>`)."""
+    folder = project.workdir / "corpus"
+    folder.mkdir()
+    secrets: set[str] = set()
+    for name in names:
+        (folder / name).write_bytes((CORPUS / name).read_bytes())
+        try:
+            stack = load_stack(CORPUS / name, env={})
+        except StackFileError:
+            continue
+        secrets.update(s for fn in stack.functions.values() for s in fn.secrets)
+    for secret in sorted(secrets):
+        project.set_secret(secret, f"corpus-value-{secret}")

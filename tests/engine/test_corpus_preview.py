@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from components.stackfile import StackFileError, load_stack
-from tests.engine.harness import EngineProject, new_project, require_toolchain
+from components.stackfile import load_stack
+from tests.engine.harness import EngineProject, add_corpus, new_project, require_toolchain
 from tests.engine.kube_support import KUBECONFIG
 from tests.test_corpus import CORPUS, REJECTED
 
@@ -30,21 +30,10 @@ REFUSED = {
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProject]:
     require_toolchain()
     created = new_project(tmp_path_factory.mktemp("corpus"), "corpus")
-    folder = created.workdir / "corpus"
-    folder.mkdir()
-    names: set[str] = set()
-    for name in LOADABLE:
-        (folder / name).write_bytes((CORPUS / name).read_bytes())
-        try:
-            stack = load_stack(CORPUS / name, env={})
-        except StackFileError:
-            continue
-        names.update(s for fn in stack.functions.values() for s in fn.secrets)
+    add_corpus(created, LOADABLE)
     created.set("target", "kubernetes")
     created.set("kubernetes:kubeconfig", str(KUBECONFIG))
     created.set("skipAwait", True)
-    for secret in sorted(names):
-        created.set_secret(secret, f"corpus-value-{secret}")
     yield created
     created.stack.workspace.remove_stack(created.stack.name)
 

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from components.stackfile import StackFileError, load_stack
+from components.stackfile import load_stack
 from tests.differential import faas_cli
 from tests.differential.test_function_crd import REFUSED, generated, kube_names, normal, on_purpose
-from tests.engine.harness import ROOT, EngineProject, new_project
+from tests.engine.harness import ROOT, EngineProject, add_corpus, new_project
 from tests.engine.kube_support import KUBECONFIG, delete_namespace, kubectl, require_node, unique_namespace
 from tests.mocks import DEMO_SECRET
 from tests.test_corpus import CORPUS, REJECTED
@@ -106,18 +106,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EnginePro
     binary = require_crd_and_faas_cli()
     namespace = unique_namespace("of-crdc")
     project = crd_project(tmp_path_factory.mktemp("crd-corpus"), namespace)
-    folder = project.workdir / "corpus"
-    folder.mkdir()
-    names: set[str] = set()
-    for name in LOADABLE:
-        (folder / name).write_bytes((CORPUS / name).read_bytes())
-        try:
-            stack = load_stack(CORPUS / name, env={})
-        except StackFileError:
-            continue
-        names.update(s for fn in stack.functions.values() for s in fn.secrets)
-    for secret in sorted(names):
-        project.set_secret(secret, f"corpus-value-{secret}")
+    add_corpus(project, LOADABLE)
     yield project, namespace, binary
     project.destroy()
     project.stack.workspace.remove_stack(project.stack.name)

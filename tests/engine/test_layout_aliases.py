@@ -13,13 +13,14 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 import pytest
 from pulumi.automation import EngineEvent, OpType
 
 from tests.engine.harness import (
     ROOT,
+    AnsweringGateway,
     EngineProject,
     docker_json,
     install_program,
@@ -37,21 +38,9 @@ FUNCTION_TYPE = "openfaas-stack:index:OpenFaaSFunction"
 IMAGE = "functions/api-key-protected:latest"
 
 
-class _Gateway(BaseHTTPRequestHandler):
-    """Stands in for the OpenFaaS gateway of the invoke checks: every function answers."""
-
-    def do_POST(self) -> None:
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def gateway() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), AnsweringGateway)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()

@@ -19,13 +19,20 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from pulumi.automation import EngineEvent, OpType, PreviewResult
 
-from tests.engine.harness import EngineProject, new_project, require_toolchain, run, swarm_lock
+from tests.engine.harness import (
+    AnsweringGateway,
+    EngineProject,
+    new_project,
+    require_toolchain,
+    run,
+    swarm_lock,
+)
 
 pytestmark = [pytest.mark.engine, pytest.mark.swarm]
 
@@ -40,21 +47,9 @@ ROTATED_VALUE = f"Rv{uuid.uuid4().hex[:10]}-second!Value"
 _LEFTOVER = re.compile(r"^review[0-9a-f]{6}[-_]")
 
 
-class Gateway(BaseHTTPRequestHandler):
-    """Stands in for the OpenFaaS gateway of the invoke checks: every function answers."""
-
-    def do_POST(self) -> None:
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @cache
 def gateway() -> ThreadingHTTPServer:
-    return ThreadingHTTPServer(("127.0.0.1", 0), Gateway)
+    return ThreadingHTTPServer(("127.0.0.1", 0), AnsweringGateway)
 
 
 def stack_file(functions: Sequence[tuple[str, str, bool]]) -> str:
