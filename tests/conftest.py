@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.secret_search import leaks
+from tests.secret_search import config_leaves, leaks
 
 HERE = Path(__file__).resolve().parent
 
@@ -20,19 +20,8 @@ def _case_secrets() -> tuple[str, ...]:
         config = raw.get("config") if isinstance(raw, dict) else None
         secrets = config.get("secrets") if isinstance(config, dict) else None
         shown = set(raw.get("shown") or ())
-        values.update(v for v in _strings(secrets) if len(v.strip()) >= 8 and v not in shown)
+        values.update(v for v in config_leaves(secrets) if len(v.strip()) >= 8 and v not in shown)
     return tuple(sorted(values))
-
-
-def _strings(value: object) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for inner in value.values():
-            yield from _strings(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _strings(inner)
 
 
 SECRETS = _case_secrets()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
+from tests.bad_cases import BadInput, load_case
 from tests.engine.harness import EngineProject, new_project, require_toolchain
-from tests.test_bad_inputs import CASES, BadInput, load_case
+from tests.test_bad_inputs import CASES
 
 pytestmark = pytest.mark.engine
 ON_THE_ENGINE = (
