@@ -19,6 +19,8 @@ import yaml
 from components.errors import InputError
 
 MAX_KUBECONFIG_BYTES = 4 << 20
+# What a kubeconfig may expand to through aliases and merge keys; real ones are far below it.
+MAX_KUBECONFIG_VALUES = 100_000
 
 
 class ClusterUnreachable(InputError):
@@ -49,10 +51,7 @@ def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, st
             text, source = path.read_text(encoding="utf-8", errors="replace"), str(path)
         except (OSError, ValueError):
             return None
-    try:
-        config = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return None
+    config = _load(text, source)
     if not isinstance(config, dict):
         return None
     name = context or config.get("current-context")
@@ -63,6 +62,43 @@ def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, st
     if not isinstance(cluster, dict) or not cluster.get("server"):
         return None
     return str(cluster["server"]), source
+
+
+def _load(text: str, source: str) -> object:
+    """The kubeconfig's data, None when it is not YAML; `KubeconfigError` when it would expand
+    beyond `MAX_KUBECONFIG_VALUES` (PyYAML copies merged mappings: `<<: [*a, *a]` nested is
+    exponential, so the composed graph is measured before anything is constructed)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    try:
+        root = loader.get_single_node()
+        too_large = root is not None and _expanded_size(root, {}) > MAX_KUBECONFIG_VALUES
+        data = None if root is None or too_large else loader.construct_document(root)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
+    finally:
+        loader.dispose()
+    if too_large:
+        raise KubeconfigError(
+            f"the kubeconfig {source} expands to more than {MAX_KUBECONFIG_VALUES:,} values through "
+            "YAML aliases and merge keys ('<<: *anchor'): write it out plainly"
+        )
+    return data
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int]) -> int:
+    """How many values `node` stands for with every alias expanded, capped just above the limit;
+    linear in the composed graph (each node measured once)."""
+    known = sizes.get(id(node))
+    if known is not None:
+        return known
+    sizes[id(node)] = MAX_KUBECONFIG_VALUES + 1  # a node that contains itself is over the limit
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes) + _expanded_size(v, sizes) for k, v in node.value)
+    sizes[id(node)] = min(size, MAX_KUBECONFIG_VALUES + 1)
+    return sizes[id(node)]
 
 
 def _named(entries: object, key: str) -> dict[str, dict[object, object]]:

@@ -46,6 +46,7 @@ def encodings(value: str) -> dict[str, str]:
     for escaped in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
         add(escaped, "JSON-escaped")
         add(escaped.replace("/", "\\/"), "JSON-escaped")
+        add(_go_html_safe(escaped), "JSON-escaped")
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + data).decode()
         total = offset + len(data)
@@ -58,6 +59,15 @@ def encodings(value: str) -> dict[str, str]:
     add(data.hex(), "hex")
     add(data.hex().upper(), "hex")
     return forms
+
+
+# Go's encoding/json (what OpenFaaS functions and the gateway are written with) escapes these by
+# default, so a JSON body from Go holds `\u0026` where the value has `&`.
+_GO_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _go_html_safe(escaped: str) -> str:
+    return "".join(_GO_HTML_ESCAPES.get(char, char) for char in escaped)
 
 
 def redactor(values: Iterable[str]) -> Callable[[str], str]:

@@ -53,7 +53,17 @@ class NodeReader:
         return StackFileError(self.path, message, line)
 
     def warn(self, node: Node, message: str) -> None:
-        self.warnings.append(f"{self.path}:{node.line}: {message}")
+        note = f"{self.path}:{node.line}: {message}"
+        if note not in self.warnings:  # a node reached again through an alias warns once
+            self.warnings.append(note)
+
+    def note_unknown_tag(self, node: Node, what: str) -> None:
+        """yaml.v3 (and so faas-cli) reads a value with a tag it does not know as if it had none:
+        say so, since such a tag (`!secret`, `!Ref`) usually means something it does not do."""
+        if node.tag and not node.tag.startswith(_TAG):
+            self.warn(
+                node, f"{what}: the tag '{node.tag}' is ignored, the value is read as written: remove it"
+            )
 
     def spend(self, count: int) -> None:
         self.budget -= count
@@ -73,6 +83,7 @@ class NodeReader:
             raise self.error(
                 node, f"{what} must be a mapping of 'key: value' lines, not {self.kind(node)}: {fix}"
             )
+        self.note_unknown_tag(node, what)
         result: dict[str, tuple[Scalar, Node]] = {}
         try:
             self.fill(node, what, result, [])
@@ -146,6 +157,7 @@ class NodeReader:
         if isinstance(node, Scalar):
             if node.tag:
                 self.check_tag(node, what)
+                self.note_unknown_tag(node, what)
             if is_null(node):
                 return ""
             if node.tag == _BINARY:
@@ -192,6 +204,7 @@ class NodeReader:
             if isinstance(node, Scalar) and self.quote:
                 hint = f": write it as a list, e.g.\n  - {node.value}"
             raise self.error(node, f"{what} must be a list, not {self.kind(node)}{hint}")
+        self.note_unknown_tag(node, what)
         try:
             self.spend(len(node.content))
         except _OverBudget:

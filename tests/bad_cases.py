@@ -71,7 +71,11 @@ class BadInput:
 
     def functions(self) -> set[str]:
         """The names of the workloads a case that proceeds must declare."""
-        names = yaml.safe_load(str(self.stack))["functions"]
+        # composed, not loaded: a case may hold tags PyYAML cannot construct
+        root = yaml.compose(str(self.stack))
+        assert isinstance(root, yaml.MappingNode), self.name
+        [functions] = [value for key, value in root.value if key.value == "functions"]
+        names = [key.value for key, _ in functions.value]
         return {name if self.target == "swarm" else f"openfaas-fn/{name}" for name in names}
 
     def write(self, folder: Path) -> None:

@@ -19,6 +19,10 @@ def leaked_forms(secret: str) -> dict[str, str]:
         urllib.parse.quote(secret, safe=""): "URL",
         urllib.parse.quote_plus(secret): "URL (form)",
         json.dumps(secret)[1:-1]: "JSON",
+        # Go's encoding/json escapes <, > and & by default
+        json.dumps(secret)[1:-1].replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"): (
+            "JSON (Go)"
+        ),
         data.hex(): "hex",
         data.hex().upper(): "HEX",
         base64.b64encode(data).decode().rstrip("="): "base64",

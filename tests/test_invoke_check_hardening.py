@@ -208,6 +208,15 @@ def test_a_secret_echoed_in_any_common_encoding_is_redacted(server: RawServer, e
     assert leaks(outcome.everything(), [SECRET]) == []
 
 
+def test_a_secret_echoed_json_escaped_as_go_writes_it_is_redacted(server: RawServer) -> None:
+    value = "Ab&cd<ef>gh12345"
+    go_escaped = b"Ab\\u0026cd\\u003cef\\u003egh12345"
+    server.script = lambda _request: [status(403, b'{"error":"bad key","key":"' + go_escaped + b'"}')]
+    outcome = probe(keyed(server.url), {"secret-api-key": value})
+    assert (outcome.error or "").endswith("""got HTTP 403 with body '{"error":"bad key","key":"[secret]"}'""")
+    assert leaks(outcome.everything(), [value]) == []
+
+
 def test_a_body_holding_a_secret_split_across_lines_is_withheld(server: RawServer) -> None:
     wrapped = base64.encodebytes(b"the key you sent was not one we know of, it was: " + SECRET.encode())
     server.script = lambda _request: [status(403, wrapped)]

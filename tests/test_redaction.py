@@ -34,6 +34,13 @@ def test_every_common_encoding_of_a_secret_is_redacted(form: str) -> None:
     assert leaks(redacted, [SECRET]) == []
 
 
+def test_a_secret_json_escaped_as_go_writes_it_is_redacted() -> None:
+    value = "Ab&cd<ef>gh12345"
+    body = '{"key":"Ab\\u0026cd\\u003cef\\u003egh12345"}'  # Go's json.Marshal of {"key": value}
+    assert redactor([value])(body) == '{"key":"[secret]"}'
+    assert leaks(body, [value]) == ["JSON (Go)"]
+
+
 def test_a_secret_with_a_trailing_newline_is_redacted_without_it_too() -> None:
     assert redactor([SECRET + "\n"])(f"got {SECRET}.") == "got [secret]."
 
