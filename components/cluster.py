@@ -16,6 +16,7 @@ from pathlib import Path
 
 import yaml
 
+from components.check_config import without_userinfo
 from components.errors import InputError
 
 MAX_KUBECONFIG_BYTES = 4 << 20
@@ -118,7 +119,7 @@ def server_address(server: str, source: str) -> tuple[str, int]:
         f"fix the cluster's `server:` in {source} (e.g. https://127.0.0.1:6443), or point "
         "`pulumi config set kubernetes:kubeconfig <path>` at another kubeconfig"
     )
-    shown = server if len(server) <= 200 and server.isprintable() else "(not shown)"
+    shown = without_userinfo(server) if len(server) <= 200 and server.isprintable() else "(not shown)"
     try:
         url = urllib.parse.urlsplit(server)
         port = url.port
@@ -144,8 +145,9 @@ def require_reachable(server: str, source: str, timeout: float = 3.0) -> None:
             return
     except (OSError, UnicodeError) as error:
         reason = getattr(error, "strerror", None) or type(error).__name__
+    shown = without_userinfo(server)
     raise ClusterUnreachable(
-        f"cannot reach the Kubernetes API server {server} (from {source}): {reason.lower()}: "
+        f"cannot reach the Kubernetes API server {shown} (from {source}): {reason.lower()}: "
         "start the cluster, or point `pulumi config set kubernetes:kubeconfig <path>` "
         "(and `kubernetes:context`) at one that runs"
     )

@@ -40,7 +40,8 @@ class Place:
 
 
 def stack_places(stack: StackFile) -> Iterator[Place]:
-    """The stack file's plain-text settings: environment, labels, annotations, image, gateway."""
+    """The stack file's plain-text settings: the gateway, and each function's environment, labels,
+    annotations, image, fprocess, namespace and constraints."""
     use_secret = "mount the secret (the function's 'secrets:') and read /var/openfaas/secrets/<name>"
     if stack.provider.gateway:
         yield Place(f"{stack.path}: provider.gateway", stack.provider.gateway, "remove it from the URL")
@@ -56,6 +57,9 @@ def stack_places(stack: StackFile) -> Iterator[Place]:
                 yield Place(f"{where}: {kind} {key!r}", values[key], use_secret)
         yield Place(f"{where}: image", fn.image, "remove it from the image")
         yield Place(f"{where}: fprocess", fn.fprocess, use_secret)
+        yield Place(f"{where}: namespace", fn.namespace, "remove it")
+        for index, constraint in enumerate(fn.constraints or ()):
+            yield Place(f"{where}: constraints[{index}]", constraint, "remove it from the constraint")
 
 
 def config_places(raw_checks: object, gateway: str, env: Mapping[str, str] | None = None) -> Iterator[Place]:

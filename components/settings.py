@@ -340,6 +340,8 @@ def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
     key = config.full_key("secrets")
     try:
         parsed = json.loads(pulumi.runtime.get_config(key) or "{}")
+    except RecursionError:
+        raise ConfigError(_file(), _too_deep("secrets", "--secret --path 'secrets.<name>' <value>")) from None
     except (TypeError, ValueError):
         parsed = None
     if not isinstance(parsed, dict):
@@ -398,11 +400,23 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
     return raw
 
 
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", re.ASCII)
+_SECONDS_PER = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+MAX_WAIT = "24h"
+
+
 def _duration(config: pulumi.Config, key: str, default: str) -> str:
+    """A Go duration (`90s`, `1m30s`), at most `MAX_WAIT`: a rollout still waiting after a day is
+    stuck, and a longer wait only hides it (Go's own limit, about 292 years, wraps around)."""
     value = config.get(key) or default
-    if value != "0" and not re.fullmatch(r"(\d+(\.\d+)?(ns|us|ms|s|m|h))+", value, re.ASCII):
+    if value != "0" and not re.fullmatch(f"(?:{_DURATION_PART.pattern})+", value, re.ASCII):
         raise ConfigError(
             _file(), f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait"
+        )
+    seconds = sum(float(n) * _SECONDS_PER[unit] for n, unit in _DURATION_PART.findall(value))
+    if seconds > 24 * 3600:
+        raise ConfigError(
+            _file(), f"config '{key}' is {value!r}, more than {MAX_WAIT}: give at most {MAX_WAIT}"
         )
     return value
 
@@ -415,14 +429,27 @@ def _bool(config: pulumi.Config, key: str) -> bool:
 
 
 def _object(config: pulumi.Config, key: str) -> object:
+    raw = config.get(key)
+    if raw is None:
+        return None
     try:
-        return config.get_object(key)
-    except pulumi.ConfigTypeError:
+        return json.loads(raw)
+    except RecursionError:
+        raise ConfigError(_file(), _too_deep(key, f"--path '{key}.<name>' <value>")) from None
+    except ValueError:
         raise ConfigError(
             _file(),
             f"config '{key}' must be an object, not plain text: remove it with `pulumi config rm {key}` "
             f"and set each entry with `pulumi config set --path '{key}.<name>' <value>`",
         ) from None
+
+
+def _too_deep(key: str, set_entry: str) -> str:
+    """The message for a config value nested deeper than JSON can be read here (about 1,000 levels)."""
+    return (
+        f"config '{key}' is nested too deeply to read: remove it with `pulumi config rm {key}` and set "
+        f"each entry with `pulumi config set {set_entry}`"
+    )
 
 
 def _kind(value: object) -> str:

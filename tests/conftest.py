@@ -21,6 +21,7 @@ def _case_secrets() -> tuple[str, ...]:
         secrets = config.get("secrets") if isinstance(config, dict) else None
         shown = set(raw.get("shown") or ())
         values.update(v for v in config_leaves(secrets) if len(v.strip()) >= 8 and v not in shown)
+        values.update(raw.get("hidden") or ())
     return tuple(sorted(values))
 
 
