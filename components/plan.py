@@ -213,10 +213,15 @@ def missing_secret_command(name: str) -> str:
     return f"pulumi config set --secret --path 'secrets.{name}' <value>"
 
 
+def dns_label_suggestion(name: str) -> str:
+    """`name` made into a DNS-1035 label as the rename hint for a Kubernetes function proposes it."""
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:63].rstrip("-")
+
+
 def _function_errors(fn: Function, kube: bool) -> list[str]:
     errors: list[str] = []
     if kube and (len(fn.name) > 63 or not _DNS1035_LABEL.fullmatch(fn.name)):
-        suggestion = re.sub(r"[^a-z0-9]+", "-", fn.name.lower()).strip("-")[:63].rstrip("-")
+        suggestion = dns_label_suggestion(fn.name)
         errors.append(
             "the name must be a valid DNS-1035 label on Kubernetes (lower-case letters, digits and "
             "'-', starting with a letter, at most 63 characters): rename the function"

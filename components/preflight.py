@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import dataclasses
 import itertools
-from collections.abc import Mapping
+import json
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +17,7 @@ import pulumi
 
 from components import kubernetes
 from components.check_config import CheckSpec, parse_checks, resolve_gateway
+from components.errors import InputError
 from components.exposure import (
     SecretExposed,
     config_places,
@@ -21,7 +27,8 @@ from components.exposure import (
     stack_places,
 )
 from components.openfaas_stack import OpenFaaSStackArgs
-from components.plan import DeployPlan, PlanError, make_plan
+from components.plan import DeployPlan, PlanError, dns_label_suggestion, make_plan
+from components.redaction import redactor
 from components.settings import (
     SecretValues,
     Settings,
@@ -70,10 +77,60 @@ class Inputs:
         )
 
 
+# Shorter secret values are not redacted from messages: they would garble them (and are warned about).
+MIN_REDACTED_CHARS = 8
+
+
 def preflight(
     config: pulumi.Config, kube_config: pulumi.Config, project_dir: Path, env: Mapping[str, str]
 ) -> Inputs:
-    """Read the config and the stack file, plan and parse the checks; raises `InputError`."""
+    """Read the config and the stack file, plan and parse the checks; raises `InputError`.
+
+    Every message, error or warning, has the secret values redacted: a value can reach one by
+    ways no single check foresees (a `${VAR}` that holds it, a key, a config setting).
+    """
+    redact = _secret_redactor(config)
+    try:
+        inputs = _preflight(config, kube_config, project_dir, env)
+    except InputError as error:
+        raise InputError([redact(problem) for problem in error.problems], redact(error.where)) from None
+    return dataclasses.replace(inputs, warnings=tuple(redact(warning) for warning in inputs.warnings))
+
+
+def _secret_redactor(config: pulumi.Config) -> Callable[[str], str]:
+    """Redacts each value under the `secrets` config, read raw, before anything validates it."""
+    try:
+        raw = json.loads(pulumi.runtime.get_config(config.full_key("secrets")) or "null")
+    except (TypeError, ValueError, RecursionError):
+        raw = None
+    values = [value for value in _texts(raw) if len(value.strip()) >= MIN_REDACTED_CHARS]
+    # and the form a rename hint would propose for a function named with the value
+    hints = [hint for hint in map(dns_label_suggestion, values) if len(hint) >= MIN_REDACTED_CHARS]
+    return redactor([*values, *hints])
+
+
+def _texts(value: object, depth: int = 0) -> Iterator[str]:
+    """Every text a secrets config value holds, and what its `{base64: ...}` entries decode to."""
+    if depth > 16:  # deeper is refused by read_settings
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield str(value)
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "base64" and isinstance(inner, str):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    yield base64.b64decode(inner, validate=False).decode("utf-8")
+            yield from _texts(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _texts(inner, depth + 1)
+
+
+def _preflight(
+    config: pulumi.Config, kube_config: pulumi.Config, project_dir: Path, env: Mapping[str, str]
+) -> Inputs:
     settings, secret_values = read_settings(config, project_dir)
     stack_file = load_stack(
         settings.stack_file, filter=settings.filter, regex=settings.regex, project=project_dir

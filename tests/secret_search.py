@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -28,6 +29,8 @@ def leaked_forms(secret: str) -> dict[str, str]:
         base64.b64encode(data).decode().rstrip("="): "base64",
         base64.urlsafe_b64encode(data).decode().rstrip("="): "base64url",
     }
+    # made into a name: lower case, runs of other characters as '-' (a DNS label, a Swarm name)
+    forms.setdefault(re.sub(r"[^a-z0-9]+", "-", secret.lower()).strip("-"), "as a name")
     for offset in (1, 2):
         # Inside a longer base64 text the value starts mid-group: drop the mixed characters.
         shifted = base64.b64encode(b"\0" * offset + data).decode()
