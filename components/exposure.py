@@ -13,12 +13,12 @@ one (a trailing newline, common when a value is read from a file, would end the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.check_config import CheckSpec, header_value_problem, split_userinfo
 from components.errors import InputError
-from components.redaction import find_secret, find_short_secret
+from components.redaction import SecretIndex
 from components.stackfile import StackFile
 
 STATE_RISK = "which would be stored unencrypted in the state and shown in previews"
@@ -89,14 +89,18 @@ def _walk(key: str, value: object) -> Iterator[Place]:
             yield from _walk(f"{key}[{index}]", inner)
 
 
-def find_exposures(places: Iterator[Place], secrets: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    """(errors, warnings) for the places that hold a secret value."""
+def find_exposures(
+    places: Iterable[Place], secrets: Mapping[str, str] | SecretIndex
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for the places that hold a secret value (each secret's forms are
+    computed once, however many places there are)."""
+    index = secrets if isinstance(secrets, SecretIndex) else SecretIndex(secrets)
     errors: list[str] = []
     warnings: list[str] = []
     for place in places:
         if not place.text:
             continue
-        found = find_secret(place.text, secrets)
+        found = index.find(place.text)
         if found:
             secret, encoding = found
             form = "" if encoding == "raw" else f" ({encoding})"
@@ -105,7 +109,7 @@ def find_exposures(places: Iterator[Place], secrets: Mapping[str, str]) -> tuple
                 f"{place.fix.replace('<name>', secret)}"
             )
             continue
-        short = find_short_secret(place.text, secrets)
+        short = index.find_short(place.text)
         if short:
             warnings.append(
                 f"{place.key} is the same text as secret {short!r}; if it is the secret, "

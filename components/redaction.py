@@ -3,7 +3,8 @@
 A secret can come back from a function JSON-escaped, URL-encoded, base64- or hex-encoded, or
 pasted by hand into some other setting. `encodings` lists the forms searched for; `redactor`
 replaces all of them by `[secret]`; `find_secret` says which form a text holds (for messages
-that name the key and the form, never the value).
+that name the key and the form, never the value); `SecretIndex` does that for many texts, each
+secret's forms computed once.
 """
 
 from __future__ import annotations
@@ -101,30 +102,73 @@ def is_plausible_coincidence(value: str, *, min_chars: int = 8) -> bool:
     return len(value.strip()) < min_chars or _PLAIN_WORD.fullmatch(value.strip()) is not None
 
 
+class SecretIndex:
+    """Every secret's forms (`encodings`), computed once, to search many texts for them.
+
+    A text is searched in time about linear in its length, whatever the number of secrets: forms
+    are indexed by their first `MIN_ENCODED_CHARS` characters and only the forms starting at a
+    position are compared there. Values that are a plausible coincidence are looked up whole only.
+    """
+
+    def __init__(self, values: Mapping[str, str], *, min_chars: int = 8) -> None:
+        self._names = sorted(values)
+        # form -> (its secret's rank by name, its rank among that secret's forms), the least kept
+        self._forms: dict[str, tuple[int, int]] = {}
+        # the first MIN_ENCODED_CHARS characters of forms -> the lengths of the forms starting so
+        self._lengths: dict[str, list[int]] = {}
+        self._short: dict[str, tuple[int, int]] = {}
+        self._coincidences: dict[str, str] = {}
+        self._encoding: dict[str, list[str]] = {}
+        for rank, name in enumerate(self._names):
+            value = values[name]
+            if is_plausible_coincidence(value, min_chars=min_chars):
+                if value.strip():
+                    self._coincidences.setdefault(value.strip(), name)
+                continue
+            forms = encodings(value)
+            self._encoding[name] = list(forms.values())
+            for order, form in enumerate(forms):
+                table = self._short if len(form) < MIN_ENCODED_CHARS else self._forms
+                table.setdefault(form, (rank, order))
+        for form in self._forms:
+            lengths = self._lengths.setdefault(form[:MIN_ENCODED_CHARS], [])
+            if len(form) not in lengths:
+                lengths.append(len(form))
+
+    def find(self, text: str) -> tuple[str, str] | None:
+        """As `find_secret`: (name, encoding) of the first secret by name whose value `text` holds,
+        in the first of its forms (in `encodings` order) that `text` holds."""
+        found = [ranks for form, ranks in self._short.items() if form in text]
+        forms, lengths_at = self._forms, self._lengths
+        for start in range(len(text) - MIN_ENCODED_CHARS + 1):
+            for length in lengths_at.get(text[start : start + MIN_ENCODED_CHARS], ()):
+                ranks = forms.get(text[start : start + length])
+                if ranks is not None:
+                    found.append(ranks)
+        if not found:
+            return None
+        rank, order = min(found)
+        name = self._names[rank]
+        return name, self._encoding[name][order]
+
+    def find_short(self, text: str) -> str | None:
+        """As `find_short_secret`: the name of a plausible-coincidence secret that is `text`."""
+        return self._coincidences.get(text.strip()) if text.strip() else None
+
+    def holds(self, text: str) -> bool:
+        """True when `text` holds a secret's value (`find`) or is a short one (`find_short`)."""
+        return self.find(text) is not None or self.find_short(text) is not None
+
+
 def find_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> tuple[str, str] | None:
     """(secret name, encoding) of the first secret whose value `text` holds, or None.
 
     Values that are a plausible coincidence (`is_plausible_coincidence`) are not searched for
-    here; see `find_short_secret`.
+    here; see `find_short_secret`. To search many texts, build one `SecretIndex`.
     """
-    for name in sorted(values):
-        value = values[name]
-        if is_plausible_coincidence(value, min_chars=min_chars):
-            continue
-        for form, encoding in encodings(value).items():
-            if form in text:
-                return name, encoding
-    return None
+    return SecretIndex(values, min_chars=min_chars).find(text)
 
 
 def find_short_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> str | None:
     """The name of a secret that is a plausible coincidence and exactly `text`, or None."""
-    for name in sorted(values):
-        value = values[name]
-        if (
-            value.strip()
-            and is_plausible_coincidence(value, min_chars=min_chars)
-            and text.strip() == value.strip()
-        ):
-            return name
-    return None
+    return SecretIndex(values, min_chars=min_chars).find_short(text)

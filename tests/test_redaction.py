@@ -7,8 +7,12 @@ import json
 import urllib.parse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from components.redaction import REDACTED, find_secret, find_short_secret, redactor
+from components import redaction
+from components.exposure import Place, find_exposures
+from components.redaction import REDACTED, SecretIndex, encodings, find_secret, find_short_secret, redactor
 from tests.secret_search import leaks
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
@@ -67,3 +71,57 @@ def test_find_short_secret_matches_only_the_whole_text() -> None:
     assert find_short_secret("true", {"flag": "true"}) == "flag"
     assert find_short_secret("true and false", {"flag": "true"}) is None
     assert find_short_secret("localhost", {"host": "localhost"}) == "host"
+
+
+def test_find_secret_names_the_first_secret_by_name_in_the_first_of_its_forms_the_text_holds() -> None:
+    values = {"b-key": SECRET, "a-key": "Zm9vYmFyLXNlY3JldA"}
+    text = f"{base64.b64encode(SECRET.encode()).decode()} {SECRET} and Zm9vYmFyLXNlY3JldA"
+    assert find_secret(text, values) == ("a-key", "raw")
+    assert find_secret(text.removesuffix(" and Zm9vYmFyLXNlY3JldA"), values) == ("b-key", "raw")
+
+
+def _first_form(text: str, values: dict[str, str]) -> tuple[str, str] | None:
+    """find_secret as specified: each secret by name, each of its forms in order."""
+    for name in sorted(values):
+        if redaction.is_plausible_coincidence(values[name]):
+            continue
+        for form, encoding in encodings(values[name]).items():
+            if form in text:
+                return name, encoding
+    return None
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from("abcdef"), st.text("xyzXYZ0123+/=%", min_size=6, max_size=14), max_size=4
+    ),
+    st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 60)), max_size=4),
+    st.text("xyzXYZ0123+/=% ", max_size=40),
+)
+def test_an_index_finds_what_searching_each_secrets_forms_in_order_finds(
+    values: dict[str, str], picks: list[tuple[str, int]], filler: str
+) -> None:
+    text = filler
+    for name, which in picks:
+        if name in values:
+            forms = list(encodings(values[name]))
+            text += forms[which % len(forms)] + filler
+    assert SecretIndex(values).find(text) == _first_form(text, values)
+
+
+def test_find_exposures_computes_each_secrets_forms_once_for_all_places(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    computed: list[str] = []
+    real = redaction.encodings
+
+    def counted(value: str) -> dict[str, str]:
+        computed.append(value)
+        return real(value)
+
+    monkeypatch.setattr(redaction, "encodings", counted)
+    secrets = {f"s{i}": f"value-{i:06d}-Xq9" for i in range(50)}
+    places = [Place(f"environment 'E{i}'", f"plain-{i}") for i in range(200)]
+    assert find_exposures(places, secrets) == ([], [])
+    assert sorted(computed) == sorted(secrets.values())
