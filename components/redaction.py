@@ -1,7 +1,8 @@
 """Finding and hiding secret values in text, in the encodings a server or a user may apply.
 
-A secret can come back from a function JSON-escaped, URL-encoded, base64- or hex-encoded, or
-pasted by hand into some other setting. `encodings` lists the forms searched for; `redactor`
+A secret can come back from a function JSON- or HTML-escaped, URL-encoded (once or twice), base64-,
+base32- or hex-encoded, as a Python repr, as its Latin-1 bytes, or be pasted by hand into some
+other setting. `encodings` lists the forms searched for; `redactor`
 replaces all of them by `[secret]`; `find_secret` says which form a text holds (for messages
 that name the key and the form, never the value); `SecretIndex` does that for many texts, each
 secret's forms computed once.
@@ -10,10 +11,11 @@ secret's forms computed once.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 REDACTED = "[secret]"
 # Encoded forms shorter than this are not searched for inside larger text (only the raw value is):
@@ -22,10 +24,12 @@ MIN_ENCODED_CHARS = 4
 
 
 def encodings(value: str) -> dict[str, str]:
-    """Each encoded form of `value` -> the name of its encoding ("raw", "URL", "JSON", ...).
+    """Each encoded form of `value` -> the name of its encoding ("raw", "URL-encoded", ...).
 
-    Base64 and base64url are searched at the three byte alignments a value can have inside a
-    larger encoded text, keeping only the characters the value alone decides.
+    Base64, base64url and base32 are searched at each byte alignment a value can have inside a
+    larger encoded text, keeping only the characters the value alone decides. A value that has a
+    Latin-1 form other than its UTF-8 one (`ö`) is also searched as those bytes: `http.client`
+    sends a header in Latin-1, and a body echoing them is read as UTF-8 with U+FFFD for each.
     """
     if not value:
         return {}
@@ -41,25 +45,66 @@ def encodings(value: str) -> dict[str, str]:
         urllib.parse.quote(value, safe=""),
         urllib.parse.quote_plus(value),
         urllib.parse.quote(value, safe="/:@"),
+        "".join(f"%{byte:02X}" for byte in data),
     ):
         add(quoted, "URL-encoded")
-        add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted), "URL-encoded")
+        add(_lower_escapes(quoted), "URL-encoded")
+    twice = urllib.parse.quote(urllib.parse.quote(value, safe=""), safe="")
+    add(twice, "URL-encoded twice")
+    add(_lower_escapes(twice), "URL-encoded twice")
     for escaped in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
         add(escaped, "JSON-escaped")
         add(escaped.replace("/", "\\/"), "JSON-escaped")
         add(_go_html_safe(escaped), "JSON-escaped")
+    add(html.escape(value), "HTML-escaped")
+    add(html.escape(value, quote=False), "HTML-escaped")
+    add("".join(f"&#{ord(char)};" for char in value), "HTML-escaped")
+    add("".join(f"&#x{ord(char):x};" for char in value), "HTML-escaped")
+    # Python's repr escapes `'` only when the text holds both quotes, which depends on the text
+    # around the value: both ways.
+    for quoted in (repr(value)[1:-1], repr(data)[2:-1]):
+        add(quoted, "Python repr")
+        add(quoted.replace("\\'", "'"), "Python repr")
+    for form, name in _binary_forms(data):
+        add(form, name)
+    latin = _latin_1(value)
+    if latin is not None and latin != data:
+        add(latin.decode("utf-8", errors="replace"), "Latin-1")
+        for form, name in _binary_forms(latin):
+            add(form, f"{name} of its Latin-1 bytes")
+    return forms
+
+
+def _binary_forms(data: bytes) -> Iterator[tuple[str, str]]:
+    """Base64, base64url, base32 (at every alignment) and hex (plain or with separators) of `data`."""
     for offset in range(3):
         encoded = base64.b64encode(b"\0" * offset + data).decode()
-        total = offset + len(data)
-        start, end = -(-8 * offset // 6), 8 * total // 6
-        core = encoded[start:end]
-        add(core, "base64")
-        add(core.replace("+", "-").replace("/", "_"), "base64url")
-    add(base64.b64encode(data).decode(), "base64")
-    add(base64.urlsafe_b64encode(data).decode(), "base64url")
-    add(data.hex(), "hex")
-    add(data.hex().upper(), "hex")
-    return forms
+        start, end = -(-8 * offset // 6), 8 * (offset + len(data)) // 6
+        yield encoded[start:end], "base64"
+        yield encoded[start:end].replace("+", "-").replace("/", "_"), "base64url"
+    yield base64.b64encode(data).decode(), "base64"
+    yield base64.urlsafe_b64encode(data).decode(), "base64url"
+    for offset in range(5):
+        encoded = base64.b32encode(b"\0" * offset + data).decode()
+        yield encoded[-(-8 * offset // 5) : 8 * (offset + len(data)) // 5], "base32"
+    yield base64.b32encode(data).decode(), "base32"
+    for hexed in (data.hex(), data.hex().upper()):
+        yield hexed, "hex"
+        pairs = [hexed[i : i + 2] for i in range(0, len(hexed), 2)]
+        for separator in (":", " ", "-"):
+            yield separator.join(pairs), "hex"
+        yield "".join(f"\\x{pair}" for pair in pairs), "hex"
+
+
+def _latin_1(value: str) -> bytes | None:
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return None
+
+
+def _lower_escapes(quoted: str) -> str:
+    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)
 
 
 # Go's encoding/json (what OpenFaaS functions and the gateway are written with) escapes these by

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import urllib.parse
 
@@ -28,6 +29,34 @@ TEXTS = {
     "hex": SECRET.encode().hex(),
     "HEX": SECRET.encode().hex().upper(),
     "lower-cased": f"key {SECRET.lower()}",
+    "URL-encoded twice": "next=" + urllib.parse.quote("key=" + urllib.parse.quote(SECRET, safe=""), safe=""),
+    "hex with colons": SECRET.encode().hex(":"),
+    "hex with spaces": SECRET.encode().hex(" ").upper(),
+    "hex as \\x escapes": "".join(f"\\x{byte:02x}" for byte in SECRET.encode()),
+    "base32": base64.b32encode(SECRET.encode()).decode(),
+    "base32 at offset 3": base64.b32encode(b"k=v" + SECRET.encode()).decode(),
+    "base32 in lower case": base64.b32encode(b"k" + SECRET.encode()).decode().lower(),
+}
+# Quotes, brackets and `&`: the characters HTML and repr escape.
+QUOTED = "R&Yq<zK>zSJw51'K9\"zPpQ"
+QUOTED_TEXTS = {
+    "HTML-escaped": f"<p>{html.escape(QUOTED)}</p>",
+    "HTML-escaped, quotes kept": f"<p>{html.escape(QUOTED, quote=False)}</p>",
+    "HTML decimal entities": "".join(f"&#{ord(char)};" for char in QUOTED),
+    "HTML hex entities": "".join(f"&#x{ord(char):X};" for char in QUOTED),
+    "URL-encoded twice": urllib.parse.quote(urllib.parse.quote(QUOTED, safe=""), safe=""),
+    "Python repr": repr({"key": QUOTED}),
+    "Python repr of bytes": repr(QUOTED.encode()),
+}
+# http.client sends a header in Latin-1, so a server echoes `ö` as the byte F6.
+LATIN = "Passwörd-Secret-9x"
+LATIN_BYTES = LATIN.encode("latin-1")
+LATIN_TEXTS = {
+    "read as UTF-8": (b"bad key " + LATIN_BYTES).decode("utf-8", errors="replace"),
+    "base64": base64.b64encode(LATIN_BYTES).decode(),
+    "base64 at offset 1": base64.b64encode(b"k" + LATIN_BYTES).decode(),
+    "base64url": base64.urlsafe_b64encode(b"k=" + LATIN_BYTES).decode(),
+    "hex": LATIN_BYTES.hex(),
 }
 
 
@@ -36,6 +65,38 @@ def test_every_common_encoding_of_a_secret_is_redacted(form: str) -> None:
     redacted = redactor([SECRET])(TEXTS[form])
     assert REDACTED in redacted
     assert leaks(redacted, [SECRET]) == []
+
+
+@pytest.mark.parametrize("form", sorted(QUOTED_TEXTS))
+def test_a_secret_html_escaped_url_encoded_twice_or_in_a_repr_is_redacted(form: str) -> None:
+    redacted = redactor([QUOTED])(QUOTED_TEXTS[form])
+    assert REDACTED in redacted
+    assert leaks(redacted, [QUOTED]) == []
+
+
+def test_a_repr_of_a_secret_loses_only_the_value() -> None:
+    assert redactor([QUOTED])(repr(QUOTED)) == "'[secret]'"
+
+
+def test_a_secret_with_a_quote_and_a_tab_is_redacted_in_the_double_quoted_repr_python_picks() -> None:
+    value = "it's\tthe-key-0042"
+    assert repr({"key": value}) == """{'key': "it's\\tthe-key-0042"}"""
+    assert redactor([value])(repr({"key": value})) == """{'key': "[secret]"}"""
+
+
+@pytest.mark.parametrize("form", sorted(LATIN_TEXTS))
+def test_a_secret_echoed_as_its_latin_1_bytes_is_redacted(form: str) -> None:
+    redacted = redactor([LATIN])(LATIN_TEXTS[form])
+    assert REDACTED in redacted
+    assert leaks(redacted, [LATIN]) == []
+
+
+def test_a_latin_1_echo_read_as_utf_8_is_redacted_whole() -> None:
+    assert redactor([LATIN])(LATIN_TEXTS["read as UTF-8"]) == "bad key [secret]"
+
+
+def test_find_secret_names_the_latin_1_form() -> None:
+    assert find_secret(LATIN_BYTES.hex(), {"password": LATIN}) == ("password", "hex of its Latin-1 bytes")
 
 
 def test_a_secret_json_escaped_as_go_writes_it_is_redacted() -> None:
