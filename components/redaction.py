@@ -138,6 +138,27 @@ def redactor(values: Iterable[str]) -> Callable[[str], str]:
     return redact
 
 
+# A text holding this many characters of a secret in a row (of at least half of one of 12 or
+# more) gives much of it away: a server that echoes the first 16 characters of a key, say.
+PART_MIN_SECRET_CHARS = 12
+PART_MIN_CHARS = 8
+
+
+def holds_part(text: str, values: Iterable[str]) -> bool:
+    """True when `text` holds, in any case, max(8, half its length) consecutive characters of a
+    value of 12 or more characters (its whitespace taken out, or not)."""
+    folded = text.lower()
+    for value in values:
+        for whole in {value.strip().lower(), "".join(value.split()).lower()}:
+            run = max(PART_MIN_CHARS, len(whole) // 2)
+            if len(whole) < PART_MIN_SECRET_CHARS or len(folded) < run:
+                continue
+            parts = {whole[start : start + run] for start in range(len(whole) - run + 1)}
+            if any(folded[start : start + run] in parts for start in range(len(folded) - run + 1)):
+                return True
+    return False
+
+
 # A value like `localhost` or `openfaas-fn` may well be both a secret and a setting.
 _PLAIN_WORD = re.compile(r"[a-z.-]{1,15}", re.ASCII)
 

@@ -75,11 +75,19 @@ def _binary(data: bytes, suffix: str) -> list[tuple[str, str]]:
 
 
 def leaks(text: str, secrets: Iterable[str]) -> list[str]:
-    """`<encoding>` for each form of each secret found in `text`, in any case (empty when none is)."""
+    """`<encoding>` for each form of each secret found in `text`, in any case, and `part` for a
+    secret of 12 or more characters of which `text` holds half or more (at least 8) in a row
+    (empty when none is)."""
     folded = text.lower()
-    return [
-        name for secret in secrets for form, name in leaked_forms(secret).items() if form.lower() in folded
-    ]
+    found = []
+    for secret in secrets:
+        names = [name for form, name in leaked_forms(secret).items() if form.lower() in folded]
+        run = max(8, len(secret) // 2)
+        parts = (secret[i : i + run].lower() for i in range(len(secret) - run + 1))
+        if not names and len(secret) >= 12 and any(part in folded for part in parts):
+            names.append("part")
+        found += names
+    return found
 
 
 def config_leaves(value: object) -> Iterator[str]:

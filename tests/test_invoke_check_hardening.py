@@ -297,6 +297,37 @@ def test_a_body_holding_a_secret_split_across_lines_is_withheld(server: RawServe
     assert leaks(outcome.everything(), [SECRET]) == []
 
 
+# SECRET has 22 characters: 11 in a row (half of them) give too much away.
+PART_ECHOES: dict[str, Callable[[bytes], bytes]] = {
+    "the first 16 characters": lambda key: b"bad key " + key[:16] + b"...",
+    "the last 11 characters, upper-cased": lambda key: b"bad key ..." + key[-11:].upper(),
+    "all of it, one character changed": lambda key: b"bad key " + key[:11] + b"?" + key[12:],
+    "the first 11 characters split across lines": lambda key: b"bad key\n" + key[:5] + b"\n" + key[5:11],
+}
+
+
+@pytest.mark.parametrize("echo", sorted(PART_ECHOES))
+def test_a_body_holding_half_a_secret_in_a_row_is_withheld(server: RawServer, echo: str) -> None:
+    server.script = lambda request: [status(401, PART_ECHOES[echo](header_of(request, b"X-Api-Key")))]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith("got HTTP 401 with body '[withheld: it holds part of a secret]'")
+    assert leaks(outcome.everything(), [SECRET]) == []
+
+
+def test_a_body_holding_less_than_half_a_secret_in_a_row_is_shown(server: RawServer) -> None:
+    server.script = lambda request: [
+        status(401, b"bad key " + header_of(request, b"X-Api-Key")[:10] + b"...")
+    ]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith(f"got HTTP 401 with body 'bad key {SECRET[:10]}...'")
+
+
+def test_a_part_of_a_secret_past_the_characters_shown_does_not_withhold_the_body(server: RawServer) -> None:
+    server.script = lambda request: [status(401, b"x" * 300 + header_of(request, b"X-Api-Key")[:16])]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith(f"got HTTP 401 with body '{'x' * 197}...'")
+
+
 def test_a_secret_header_with_a_line_break_is_refused_before_anything_is_sent(server: RawServer) -> None:
     outcome = probe(keyed(server.url), {"secret-api-key": SECRET + "\r\n"})
     assert outcome.error == (

@@ -13,7 +13,15 @@ from hypothesis import strategies as st
 
 from components import redaction
 from components.exposure import Place, find_exposures
-from components.redaction import REDACTED, SecretIndex, encodings, find_secret, find_short_secret, redactor
+from components.redaction import (
+    REDACTED,
+    SecretIndex,
+    encodings,
+    find_secret,
+    find_short_secret,
+    holds_part,
+    redactor,
+)
 from tests.secret_search import leaks
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
@@ -186,3 +194,20 @@ def test_find_exposures_computes_each_secrets_forms_once_for_all_places(
     places = [Place(f"environment 'E{i}'", f"plain-{i}") for i in range(200)]
     assert find_exposures(places, secrets) == ([], [])
     assert sorted(computed) == sorted(secrets.values())
+
+
+def test_a_text_holding_half_a_secret_in_a_row_in_any_case_holds_part_of_it() -> None:
+    assert holds_part(f"bad key {SECRET[5:16].lower()}!", [SECRET]) is True
+
+
+def test_a_text_holding_less_than_half_a_secret_in_a_row_does_not_hold_part_of_it() -> None:
+    assert holds_part(f"bad key {SECRET[:10]} {SECRET[10:20]}", [SECRET]) is False
+
+
+def test_eight_characters_in_a_row_of_a_secret_of_twelve_are_part_of_it() -> None:
+    assert holds_part("id 3f9a-77c1", ["3f9a-77c1-b2"]) is True
+    assert holds_part("id 3f9a-77", ["3f9a-77c1-b2"]) is False
+
+
+def test_a_secret_under_twelve_characters_has_no_part_to_hold() -> None:
+    assert holds_part("id 3f9a-77c1-b", ["3f9a-77c1-b"]) is False
