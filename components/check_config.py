@@ -389,10 +389,14 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
     literal: dict[str, str] = {}
     secret: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for header, value in raw.items():
+    for index, (header, value) in enumerate(raw.items(), 1):
         at = f"{where}.headers.{header}"
-        if not isinstance(header, str) or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", header):
-            raise CheckConfigError(f"{at}: {header!r} is not a valid HTTP header name")
+        if not isinstance(header, str) or not _HEADER_NAME.fullmatch(header):
+            # Not quoted: a name pasted with its value (`X-Api-Key: <key>`) holds a secret.
+            raise CheckConfigError(
+                f"the name of header {index} of {where}.headers is not a valid HTTP header name "
+                f"({_header_name_problem(str(header))}); it is not shown, as it may hold a secret"
+            )
         if header.lower() in seen:
             raise CheckConfigError(
                 f"{at}: the same header as {where}.headers.{seen[header.lower()]} (header names "
@@ -417,12 +421,38 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
         secret_name = value["secret"]
         if secret_name not in mounted:
             mounts = f"it mounts: {', '.join(mounted)}" if mounted else "it mounts no secrets"
+            if not _SECRET_NAME.fullmatch(secret_name):
+                # A text that cannot be a secret's name may well be a secret's value: not quoted.
+                raise CheckConfigError(
+                    f"{at}: function {name!r} does not mount the secret named there ({mounts}), which "
+                    "is not a secret's name (it is not shown, as it may be a secret's value): "
+                    "reference one of those"
+                )
             raise CheckConfigError(
                 f"{at}: function {name!r} does not mount the secret {secret_name!r} ({mounts}); "
                 "reference one of those or add it to the function's secrets in the stack file"
             )
         secret[header] = secret_name
     return literal, secret
+
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)
+# What either target takes as a secret's name (Kubernetes' is lower case only).
+_SECRET_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", re.ASCII)
+
+
+def _header_name_problem(header: str) -> str:
+    """What makes `header` no header name, without quoting it (but for one character)."""
+    bad = next((char for char in header if not _HEADER_NAME.fullmatch(char)), "")
+    if not header:
+        return "it is empty"
+    if bad == ":":
+        return "it holds ':'; the value goes after the name, as in X-Api-Key: <value>"
+    if bad.isspace():
+        return "it holds whitespace"
+    if bad.isascii() and bad.isprintable():
+        return f"it holds {bad!r}"
+    return "it holds a character that is not printable ASCII"
 
 
 def _status(value: object, where: str) -> int | None:

@@ -1,11 +1,13 @@
 """Secret values where they must not be, found before anything is registered.
 
 The program knows every secret value, so it can tell when one was pasted in plain text into a
-setting that ends up unencrypted in the state and in previews: a check's URL, headers, body or
-expected body, the stack file's environment, labels or annotations, the gateway. A value found
+setting that ends up unencrypted in the state and in previews (or in a message): a check's URL,
+header names and values, body or expected body, the stack file's environment, labels and
+annotations (names and values), the gateway, plain settings such as `namespace`. A value found
 there (raw or in a common encoding) is refused, unless a coincidence is plausible (a value under
 8 characters, or one lower-case word such as `localhost`): that is a warning, and only when a
-setting is exactly the value. Messages name the setting and the secret, never the value.
+setting is exactly the value. Messages name the setting and the secret, never the value; a
+setting under a name that holds a value is named by its position ("environment variable 2").
 
 It also checks, with the values at hand, that a secret used as a check header can be sent as
 one (a trailing newline, common when a value is read from a file, would end the header).
@@ -13,12 +15,13 @@ one (a trailing newline, common when a value is read from a file, would end the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from components.check_config import CheckSpec, header_value_problem, split_userinfo
 from components.errors import InputError
-from components.redaction import find_secret, find_short_secret
+from components.redaction import SecretIndex
+from components.settings import Settings
 from components.stackfile import StackFile
 
 STATE_RISK = "which would be stored unencrypted in the state and shown in previews"
@@ -39,64 +42,113 @@ class Place:
     fix: str = ""
 
 
-def stack_places(stack: StackFile) -> Iterator[Place]:
-    """The stack file's plain-text settings: the gateway, and each function's environment, labels,
-    annotations, image, fprocess, namespace and constraints."""
+def _shows_nothing(_text: str) -> bool:
+    return False
+
+
+NAME_NOT_VALUE = "give the secret's name there, not its value"
+
+
+def stack_places(stack: StackFile, hides: Callable[[str], bool] = _shows_nothing) -> Iterator[Place]:
+    """The stack file's plain-text settings: the gateway, and each function's name, the names and
+    values of its environment, labels and annotations, its image, fprocess, namespace,
+    constraints and the names of the secrets it mounts.
+
+    A name for which `hides` is true (it holds a secret's value) is quoted in no place's key: the
+    place is named by its position instead ("environment variable 2").
+    """
     use_secret = "mount the secret (the function's 'secrets:') and read /var/openfaas/secrets/<name>"
     if stack.provider.gateway:
         yield Place(f"{stack.path}: provider.gateway", stack.provider.gateway, "remove it from the URL")
     for name in sorted(stack.functions):
         fn = stack.functions[name]
-        where = f"{stack.path}:{fn.line}: function '{name}'"
-        for kind, values in (
-            ("environment", fn.environment),
-            ("label", fn.labels),
-            ("annotation", fn.annotations),
+        at = f"{stack.path}:{fn.line}:"
+        yield Place(f"{at} the function's name", name, "rename the function")
+        where = f"{at} a function" if hides(name) else f"{at} function '{name}'"
+        for kind, noun, values in (
+            ("environment", "environment variable", fn.environment),
+            ("label", "label", fn.labels),
+            ("annotation", "annotation", fn.annotations),
         ):
+            position = {key: index for index, key in enumerate(values, 1)}
             for key in sorted(values):
-                yield Place(f"{where}: {kind} {key!r}", values[key], use_secret)
+                yield Place(f"{where}: the name of {noun} {position[key]}", key, use_secret)
+                label = f"{noun} {position[key]}" if hides(key) else f"{kind} {key!r}"
+                yield Place(f"{where}: {label}", values[key], use_secret)
         yield Place(f"{where}: image", fn.image, "remove it from the image")
         yield Place(f"{where}: fprocess", fn.fprocess, use_secret)
         yield Place(f"{where}: namespace", fn.namespace, "remove it")
         for index, constraint in enumerate(fn.constraints or ()):
             yield Place(f"{where}: constraints[{index}]", constraint, "remove it from the constraint")
+        for index, secret in enumerate(fn.secrets):
+            yield Place(f"{where}: secrets[{index}]", secret, NAME_NOT_VALUE)
 
 
-def config_places(raw_checks: object, gateway: str, env: Mapping[str, str] | None = None) -> Iterator[Place]:
-    """The plain-text config: the gateway and every string in `checks` except secret references,
-    and `$OPENFAAS_URL` (it may become a check's URL)."""
-    if gateway:
-        yield Place("config 'gateway'", gateway, "remove it from the URL")
+def config_places(
+    settings: Settings, env: Mapping[str, str] | None = None, hides: Callable[[str], bool] = _shows_nothing
+) -> Iterator[Place]:
+    """The plain-text config: the gateway, the settings stored or shown in plain text (namespace,
+    swarmNetwork, filter, regex, stackFile, adoptSecrets, the names in publishedPorts), every name
+    and string in `checks` (the names in secret references too) and `$OPENFAAS_URL` (it may
+    become a check's URL). A name for which `hides` is true is quoted in no place's key."""
+    if settings.gateway:
+        yield Place("config 'gateway'", settings.gateway, "remove it from the URL")
     if env and env.get("OPENFAAS_URL"):
         yield Place("the OPENFAAS_URL environment variable", env["OPENFAAS_URL"], "remove it from the URL")
-    if isinstance(raw_checks, Mapping):
-        yield from _walk("checks", raw_checks)
+    if "namespace" in settings.set_keys:
+        yield Place("config 'namespace'", settings.namespace, "remove it")
+    for key, value in (
+        ("swarmNetwork", settings.swarm_network),
+        ("filter", settings.filter),
+        ("regex", settings.regex),
+        ("stackFile", str(settings.stack_file)),
+    ):
+        yield Place(f"config '{key}'", value, "remove it")
+    for name in sorted(settings.adopt_secrets):
+        yield Place("config 'adoptSecrets'", name, NAME_NOT_VALUE)
+    for index, name in enumerate(settings.published_ports, 1):
+        yield Place(f"the name of entry {index} of config 'publishedPorts'", name, "remove it")
+    if isinstance(settings.checks, Mapping):
+        yield from _walk("checks", settings.checks, hides)
 
 
-def _walk(key: str, value: object) -> Iterator[Place]:
+def _fix(key: str) -> str:
+    return "use a header from the secret instead ({secret: <name>})" if ".headers." in key else "remove it"
+
+
+def _walk(key: str, value: object, hides: Callable[[str], bool]) -> Iterator[Place]:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         value = str(value)  # a numeric API key pasted unquoted
     if isinstance(value, str):
-        fix = "use a header from the secret instead ({secret: <name>})" if ".headers." in key else "remove it"
-        yield Place(key, value, fix)
+        yield Place(key, value, _fix(key))
     elif isinstance(value, Mapping):
         if set(value) == {"secret"}:
-            return  # {secret: <name>}: a reference, not a value
-        for inner_key, inner in value.items():
-            yield from _walk(f"{key}.{inner_key}", inner)
+            # {secret: <name>}: a reference, not a value; but its name is stored in plain text
+            if isinstance(value["secret"], str):
+                yield Place(f"{key}.secret", value["secret"], NAME_NOT_VALUE)
+            return
+        noun = "entry" if key == "checks" else "header" if key.endswith(".headers") else "key"
+        for index, (inner_key, inner) in enumerate(value.items(), 1):
+            name = str(inner_key)
+            yield Place(f"the name of {noun} {index} of {key}", name, _fix(f"{key}."))
+            yield from _walk(f"{key}.<{noun} {index}>" if hides(name) else f"{key}.{name}", inner, hides)
     elif isinstance(value, list):
         for index, inner in enumerate(value):
-            yield from _walk(f"{key}[{index}]", inner)
+            yield from _walk(f"{key}[{index}]", inner, hides)
 
 
-def find_exposures(places: Iterator[Place], secrets: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    """(errors, warnings) for the places that hold a secret value."""
+def find_exposures(
+    places: Iterable[Place], secrets: Mapping[str, str] | SecretIndex
+) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for the places that hold a secret value (each secret's forms are
+    computed once, however many places there are)."""
+    index = secrets if isinstance(secrets, SecretIndex) else SecretIndex(secrets)
     errors: list[str] = []
     warnings: list[str] = []
     for place in places:
         if not place.text:
             continue
-        found = find_secret(place.text, secrets)
+        found = index.find(place.text)
         if found:
             secret, encoding = found
             form = "" if encoding == "raw" else f" ({encoding})"
@@ -105,7 +157,7 @@ def find_exposures(places: Iterator[Place], secrets: Mapping[str, str]) -> tuple
                 f"{place.fix.replace('<name>', secret)}"
             )
             continue
-        short = find_short_secret(place.text, secrets)
+        short = index.find_short(place.text)
         if short:
             warnings.append(
                 f"{place.key} is the same text as secret {short!r}; if it is the secret, "

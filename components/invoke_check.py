@@ -9,7 +9,8 @@ runs again after the function's settings (image included), a mounted secret or i
 Secrets: header values (and a URL's `user:password`) arrive as secret Outputs in
 `secret_values`; they are stored encrypted in the resource's inputs and are never returned as
 outputs. Every message, log line and output the probe produces has each secret value, raw or
-encoded, replaced by `[secret]`; no exception's text is ever shown.
+encoded, replaced by `[secret]`, and a body holding a long part of one is not shown; no
+exception's text is ever shown.
 
 Sending: `send(request, timeout, transport)` is the one seam. It validates header values, gives
 the transport one deadline for the whole exchange (and enforces it) and turns any exception into
@@ -54,7 +55,7 @@ from components.check_config import (
     header_value_problem,
     status_matches,
 )
-from components.redaction import REDACTED, redactor
+from components.redaction import REDACTED, holds_part, redactor
 
 __all__ = ["REDACTED", "redactor"]
 
@@ -193,20 +194,26 @@ class CheckResult:
 
 
 WITHHELD = "[withheld: it holds a secret split across lines]"
+WITHHELD_PART = "[withheld: it holds part of a secret]"
 
 
-def excerpt(body: str, redact: Callable[[str], str]) -> str:
+def excerpt(body: str, redact: Callable[[str], str], secrets: Iterable[str] = ()) -> str:
     """The body, redacted, whitespace collapsed, cut to 200 characters (with `...`).
 
-    A body that still holds a secret once its whitespace is taken out (base64 wrapped at 76
-    columns, say) is not shown at all: better less of a body than a secret.
+    Better less of a body than a secret: a body is not shown at all when it still holds a secret
+    once its whitespace is taken out (base64 wrapped at 76 columns, say), or when what would be
+    shown holds a long part of one of `secrets` (`redaction.holds_part`: a server that echoes
+    the first 16 characters of a key).
     """
     redacted = redact(body)
     squeezed = "".join(redacted.split())
     if redact(squeezed) != squeezed:
         return WITHHELD
     flat = " ".join(redacted.split())
-    return flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 3] + "..."
+    shown = flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 3] + "..."
+    if holds_part(shown, secrets) or holds_part("".join(shown.split()), secrets):
+        return WITHHELD_PART
+    return shown
 
 
 # ---------------------------------------------------------------- sending one request
@@ -352,10 +359,10 @@ def _failure(error: BaseException) -> str:
     return f"the request failed ({type(error).__name__})"
 
 
-def _describe(answer: Answer, redact: Callable[[str], str]) -> str:
+def _describe(answer: Answer, redact: Callable[[str], str], secrets: Iterable[str]) -> str:
     if answer.status is None:
         return f"no answer ({redact(answer.error)})"
-    return f"HTTP {answer.status} with body {excerpt(answer.body, redact)!r}"
+    return f"HTTP {answer.status} with body {excerpt(answer.body, redact, secrets)!r}"
 
 
 # ---------------------------------------------------------------- the check
@@ -442,7 +449,7 @@ def run_check(
                 redact(
                     f"{name}: {spec.method} {spec.url} did not answer as expected within "
                     f"{spec.timeout_seconds:g}s ({_plural(attempt, 'attempt')}): expected "
-                    f"{describe_expectation(spec)}, got {_describe(answer, redact)}"
+                    f"{describe_expectation(spec)}, got {_describe(answer, redact, hidden)}"
                 )
             )
         say("info", f"{name}: attempt {attempt}, {_short(answer, spec)}, retrying")
@@ -459,12 +466,12 @@ def run_check(
                 redact(
                     f"{name}: {spec.method} {spec.url} without header(s) {dropped} was not "
                     f"refused: expected an answer other than {describe_expectation(spec)}, "
-                    f"got {_describe(refused, redact)}"
+                    f"got {_describe(refused, redact, hidden)}"
                 )
             )
         refused_status = refused.status
         level = "warn" if refused.status is None or refused.status >= 500 else "info"
-        got = _describe(refused, redact)
+        got = _describe(refused, redact, hidden)
         say(level, f"{name}: without {dropped}: {got}, refused as expected")
         summary += f"; without {dropped}: {got}"
     return CheckResult(answer.status, attempt, refused_status, redact(summary))

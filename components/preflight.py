@@ -7,7 +7,6 @@ import base64
 import binascii
 import contextlib
 import dataclasses
-import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -28,7 +27,7 @@ from components.exposure import (
 )
 from components.openfaas_stack import OpenFaaSStackArgs
 from components.plan import DeployPlan, PlanError, dns_label_suggestion, make_plan
-from components.redaction import redactor
+from components.redaction import SecretIndex, redactor
 from components.settings import (
     SecretValues,
     Settings,
@@ -132,13 +131,17 @@ def _preflight(
     config: pulumi.Config, kube_config: pulumi.Config, project_dir: Path, env: Mapping[str, str]
 ) -> Inputs:
     settings, secret_values = read_settings(config, project_dir)
+    # A secret's value pasted in plain text is refused first, so no later error can quote it: the
+    # config's before the stack file is read (its errors may quote 'filter', 'regex', 'stackFile').
+    secret_texts = secret_values.texts()
+    index = SecretIndex(secret_texts)
+    exposed, config_warnings = find_exposures(config_places(settings, env, index.holds), index)
+    if exposed:
+        raise SecretExposed(exposed)
     stack_file = load_stack(
         settings.stack_file, filter=settings.filter, regex=settings.regex, project=project_dir
     )
-    # A secret's value pasted in plain text is refused first, so no later error can quote it.
-    secret_texts = secret_values.texts()
-    places = itertools.chain(config_places(settings.checks, settings.gateway, env), stack_places(stack_file))
-    exposed, exposure_warnings = find_exposures(places, secret_texts)
+    exposed, stack_warnings = find_exposures(stack_places(stack_file, index.holds), index)
     if exposed:
         raise SecretExposed(exposed)
     plan = make_plan(
@@ -175,7 +178,8 @@ def _preflight(
         *plan.warnings,
         *option_warnings,
         *secret_warnings,
-        *exposure_warnings,
+        *config_warnings,
+        *stack_warnings,
         *stack_password_warnings(stack_file),
     )
     return Inputs(settings, secret_values, plan, checks, kubeconfig, context, warnings)

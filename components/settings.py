@@ -22,6 +22,7 @@ import yaml
 from components.cluster import is_inline_kubeconfig
 from components.errors import InputError
 from components.plan import TARGETS
+from components.redaction import SecretIndex
 from components.service_proxy import ClusterAccess
 from components.stackfile import default_stack_path
 
@@ -125,26 +126,30 @@ def text_file(name: str, files: Collection[str]) -> str:
 
 def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, SecretValues]:
     """Read the project's config; returns the settings and the secret values as secret Outputs."""
+    secrets = _read_secrets(config)
+    # An invalid setting is quoted in its error, unless it holds a secret's value.
+    texts = SecretValues({}, secrets).texts()
     target = config.get("target") or "kubernetes"
     if target not in TARGETS:
         raise ConfigError(
             _file(),
-            f"config 'target' is {target!r}; it must be one of {', '.join(TARGETS)}: "
+            f"config 'target' is {_quote(target, texts)}; it must be one of {', '.join(TARGETS)}: "
             "run `pulumi config set target kubernetes` (or `swarm`)",
         )
     stack_file = config.get("stackFile")
-    workload = _choice(config, "kubernetesWorkload", WORKLOADS)
-    pull_policy = _choice(config, "imagePullPolicy", PULL_POLICIES, " (as a container's imagePullPolicy)")
+    workload = _choice(config, "kubernetesWorkload", WORKLOADS, texts)
+    pull_policy = _choice(
+        config, "imagePullPolicy", PULL_POLICIES, texts, " (as a container's imagePullPolicy)"
+    )
     if config.get("kubernetesReadyTimeout") == "0":
         raise ConfigError(
             _file(),
             "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
             "(not to wait at all, set `pulumi config set skipAwait true`)",
         )
-    check_via = _choice(config, "checkVia", CHECK_ROUTES)
+    check_via = _choice(config, "checkVia", CHECK_ROUTES, texts)
     if check_via == "kubernetes-api" and target != "kubernetes":
         raise ConfigError(_file(), "config 'checkVia' is 'kubernetes-api', which needs target kubernetes")
-    secrets = _read_secrets(config)
     defaults = _project_defaults(project_dir)
     set_keys = frozenset(
         key
@@ -167,12 +172,12 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         kubernetes_workload=workload,
         skip_await=_bool(config, "skipAwait"),
         image_pull_policy=pull_policy,
-        ready_timeout=_duration(config, "kubernetesReadyTimeout", "5m"),
+        ready_timeout=_duration(config, "kubernetesReadyTimeout", "5m", texts),
         check_via=check_via,
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
         swarm_network=config.get("swarmNetwork") or "",
-        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m"),
+        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m", texts),
         published_ports=_ports(config),
         checks=_object(config, "checks"),
         set_keys=set_keys,
@@ -216,14 +221,22 @@ def check_route(
     return ClusterAccess(kubeconfig or "", context or "")
 
 
-def _choice(config: pulumi.Config, key: str, choices: tuple[str, ...], hint: str = "") -> str:
+def _choice(
+    config: pulumi.Config, key: str, choices: tuple[str, ...], texts: Mapping[str, str], hint: str = ""
+) -> str:
     """The value of `key`, one of `choices` (the first is the default)."""
     value = config.get(key) or choices[0]
     if value not in choices:
         raise ConfigError(
-            _file(), f"config '{key}' is {value!r}; it must be one of {', '.join(choices)}{hint}"
+            _file(), f"config '{key}' is {_quote(value, texts)}; it must be one of {', '.join(choices)}{hint}"
         )
     return value
+
+
+def _quote(value: str, texts: Mapping[str, str]) -> str:
+    """`value` quoted for a message, or a phrase saying it is not shown when it holds a secret's
+    value (one of `texts`, `SecretValues.texts`)."""
+    return "a secret's value (not shown)" if SecretIndex(texts).holds(value) else repr(value)
 
 
 def _project_defaults(project_dir: Path) -> Mapping[str, object]:
@@ -405,18 +418,20 @@ _SECONDS_PER = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 36
 MAX_WAIT = "24h"
 
 
-def _duration(config: pulumi.Config, key: str, default: str) -> str:
+def _duration(config: pulumi.Config, key: str, default: str, texts: Mapping[str, str]) -> str:
     """A Go duration (`90s`, `1m30s`), at most `MAX_WAIT`: a rollout still waiting after a day is
     stuck, and a longer wait only hides it (Go's own limit, about 292 years, wraps around)."""
     value = config.get(key) or default
     if value != "0" and not re.fullmatch(f"(?:{_DURATION_PART.pattern})+", value, re.ASCII):
         raise ConfigError(
-            _file(), f"config '{key}' is {value!r}: give a duration such as 90s or 2m, or 0 not to wait"
+            _file(),
+            f"config '{key}' is {_quote(value, texts)}: give a duration such as 90s or 2m, or 0 not to wait",
         )
     seconds = sum(float(n) * _SECONDS_PER[unit] for n, unit in _DURATION_PART.findall(value))
     if seconds > 24 * 3600:
         raise ConfigError(
-            _file(), f"config '{key}' is {value!r}, more than {MAX_WAIT}: give at most {MAX_WAIT}"
+            _file(),
+            f"config '{key}' is {_quote(value, texts)}, more than {MAX_WAIT}: give at most {MAX_WAIT}",
         )
     return value
 

@@ -222,7 +222,25 @@ def test_a_header_value_of_another_shape_is_refused() -> None:
 
 def test_a_header_name_with_a_space_is_refused() -> None:
     assert error_of({"figlet": {"headers": {"X Api": "1"}}}) == (
-        "checks.figlet.headers.X Api: 'X Api' is not a valid HTTP header name"
+        "the name of header 1 of checks.figlet.headers is not a valid HTTP header name (it holds "
+        "whitespace); it is not shown, as it may hold a secret"
+    )
+
+
+def test_a_header_name_pasted_with_its_value_is_refused_without_quoting_either() -> None:
+    raw = {"figlet": {"headers": {"Accept": "text/plain", "X-Api-Key: R^YqzKzSJw51K9zPpQ3R3N": "x"}}}
+    assert error_of(raw) == (
+        "the name of header 2 of checks.figlet.headers is not a valid HTTP header name (it holds ':'; "
+        "the value goes after the name, as in X-Api-Key: <value>); it is not shown, as it may hold a secret"
+    )
+
+
+def test_a_header_from_a_secret_named_by_what_is_no_secret_name_does_not_quote_it() -> None:
+    raw = {"protectedapi": {"headers": {"X-Api-Key": {"secret": "R^YqzKzSJw51K9zPpQ3R3N"}}}}
+    assert error_of(raw) == (
+        "checks.protectedapi.headers.X-Api-Key: function 'protectedapi' does not mount the secret "
+        "named there (it mounts: secret-api-key), which is not a secret's name (it is not shown, as "
+        "it may be a secret's value): reference one of those"
     )
 
 

@@ -8,6 +8,7 @@ the log lines, the result) for the secret in every encoding of `tests/secret_sea
 from __future__ import annotations
 
 import base64
+import html
 import json
 import socket
 import threading
@@ -197,6 +198,38 @@ ENCODINGS: dict[str, Callable[[bytes], bytes]] = {
     "base64url inside a longer text, off by one": lambda key: base64.urlsafe_b64encode(b"k=" + key),
     "hex": lambda key: key.hex().encode(),
     "hex in upper case": lambda key: key.hex().upper().encode(),
+    "URL-encoded twice": lambda key: urllib.parse.quote(urllib.parse.quote(key, safe=""), safe="").encode(),
+    "hex with colons": lambda key: key.hex(":").encode(),
+    "hex with spaces": lambda key: key.hex(" ").encode(),
+    "hex as \\x escapes": lambda key: "".join(f"\\x{byte:02x}" for byte in key).encode(),
+    "base32": lambda key: base64.b32encode(key),
+    "base32 inside a longer text": lambda key: base64.b32encode(b"key=" + key),
+}
+# Quotes, brackets and `&`: the characters HTML and repr escape.
+QUOTED = "R&Yq<zK>zSJw51'K9\"zPpQ"
+QUOTED_ECHOES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    "HTML-escaped": (
+        lambda key: b"<p>bad key " + html.escape(key.decode()).encode() + b"</p>",
+        "<p>bad key [secret]</p>",
+    ),
+    "HTML-escaped, quotes kept": (
+        lambda key: b"<p>bad key " + html.escape(key.decode(), quote=False).encode() + b"</p>",
+        "<p>bad key [secret]</p>",
+    ),
+    "HTML decimal entities": (
+        lambda key: b"bad key " + "".join(f"&#{ord(char)};" for char in key.decode()).encode(),
+        "bad key [secret]",
+    ),
+    "HTML hex entities": (
+        lambda key: b"bad key " + "".join(f"&#x{ord(char):x};" for char in key.decode()).encode(),
+        "bad key [secret]",
+    ),
+    "URL-encoded twice": (
+        lambda key: b"k=" + urllib.parse.quote(urllib.parse.quote(key, safe=""), safe="").encode(),
+        "k=[secret]",
+    ),
+    "Python repr of bytes": (lambda key: repr(key).encode(), "b'[secret]'"),
+    "Python repr of text": (lambda key: repr({"key": key.decode()}).encode(), "{'key': '[secret]'}"),
 }
 
 
@@ -206,6 +239,43 @@ def test_a_secret_echoed_in_any_common_encoding_is_redacted(server: RawServer, e
     outcome = probe(keyed(server.url))
     assert outcome.error is not None and "[secret]" in outcome.error
     assert leaks(outcome.everything(), [SECRET]) == []
+
+
+@pytest.mark.parametrize("echo", sorted(QUOTED_ECHOES))
+def test_a_secret_echoed_html_escaped_url_encoded_twice_or_in_a_repr_is_redacted(
+    server: RawServer, echo: str
+) -> None:
+    encode, shown = QUOTED_ECHOES[echo]
+    server.script = lambda request: [status(401, encode(header_of(request, b"X-Api-Key")))]
+    outcome = probe(keyed(server.url), {"secret-api-key": QUOTED})
+    assert (outcome.error or "").endswith(f"got HTTP 401 with body {shown!r}")
+    assert leaks(outcome.everything(), [QUOTED]) == []
+
+
+# http.client sends a header in Latin-1: `ö` goes out as the byte F6, not as UTF-8's C3 B6.
+LATIN = "Passwörd-Secret-9x"
+LATIN_ECHOES: dict[str, tuple[Callable[[bytes], bytes], str]] = {
+    "as it came": (lambda key: b"bad key " + key, "bad key [secret]"),
+    "base64": (lambda key: b"bad key " + base64.b64encode(key), "bad key [secret]"),
+    # the characters on either side also depend on "k=" and the padding
+    "base64url inside a longer text": (
+        lambda key: b"bad key " + base64.urlsafe_b64encode(b"k=" + key),
+        "bad key az1[secret]g=",
+    ),
+    "hex": (lambda key: b"bad key " + key.hex().encode(), "bad key [secret]"),
+}
+
+
+@pytest.mark.parametrize("echo", sorted(LATIN_ECHOES))
+def test_a_secret_echoed_as_the_latin_1_bytes_it_was_sent_as_is_redacted(
+    server: RawServer, echo: str
+) -> None:
+    encode, shown = LATIN_ECHOES[echo]
+    server.script = lambda request: [status(401, encode(header_of(request, b"X-Api-Key")))]
+    outcome = probe(keyed(server.url), {"secret-api-key": LATIN})
+    assert header_of(server.requests[0], b"X-Api-Key") == LATIN.encode("latin-1")
+    assert (outcome.error or "").endswith(f"got HTTP 401 with body {shown!r}")
+    assert leaks(outcome.everything(), [LATIN]) == []
 
 
 def test_a_secret_echoed_json_escaped_as_go_writes_it_is_redacted(server: RawServer) -> None:
@@ -225,6 +295,37 @@ def test_a_body_holding_a_secret_split_across_lines_is_withheld(server: RawServe
         "got HTTP 403 with body '[withheld: it holds a secret split across lines]'"
     )
     assert leaks(outcome.everything(), [SECRET]) == []
+
+
+# SECRET has 22 characters: 11 in a row (half of them) give too much away.
+PART_ECHOES: dict[str, Callable[[bytes], bytes]] = {
+    "the first 16 characters": lambda key: b"bad key " + key[:16] + b"...",
+    "the last 11 characters, upper-cased": lambda key: b"bad key ..." + key[-11:].upper(),
+    "all of it, one character changed": lambda key: b"bad key " + key[:11] + b"?" + key[12:],
+    "the first 11 characters split across lines": lambda key: b"bad key\n" + key[:5] + b"\n" + key[5:11],
+}
+
+
+@pytest.mark.parametrize("echo", sorted(PART_ECHOES))
+def test_a_body_holding_half_a_secret_in_a_row_is_withheld(server: RawServer, echo: str) -> None:
+    server.script = lambda request: [status(401, PART_ECHOES[echo](header_of(request, b"X-Api-Key")))]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith("got HTTP 401 with body '[withheld: it holds part of a secret]'")
+    assert leaks(outcome.everything(), [SECRET]) == []
+
+
+def test_a_body_holding_less_than_half_a_secret_in_a_row_is_shown(server: RawServer) -> None:
+    server.script = lambda request: [
+        status(401, b"bad key " + header_of(request, b"X-Api-Key")[:10] + b"...")
+    ]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith(f"got HTTP 401 with body 'bad key {SECRET[:10]}...'")
+
+
+def test_a_part_of_a_secret_past_the_characters_shown_does_not_withhold_the_body(server: RawServer) -> None:
+    server.script = lambda request: [status(401, b"x" * 300 + header_of(request, b"X-Api-Key")[:16])]
+    outcome = probe(keyed(server.url))
+    assert (outcome.error or "").endswith(f"got HTTP 401 with body '{'x' * 197}...'")
 
 
 def test_a_secret_header_with_a_line_break_is_refused_before_anything_is_sent(server: RawServer) -> None:
