@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import yaml
 
+from components.check_config import url_userinfo
 from components.cluster import is_inline_kubeconfig
 from components.errors import InputError
 from components.plan import TARGETS
@@ -323,12 +324,8 @@ def _credential_warnings(config: pulumi.Config) -> list[str]:
         ]
     warnings: list[str] = []
     for key, where, url, command in urls:
-        userinfo = re.match(r"(?s)[^:/?#]*://([^/?#]*)@", url)
-        if (
-            userinfo
-            and ":" in userinfo.group(1)
-            and not pulumi.runtime.is_config_secret(config.full_key(key))
-        ):
+        userinfo = url_userinfo(url)
+        if userinfo and ":" in userinfo and not pulumi.runtime.is_config_secret(config.full_key(key)):
             warnings.append(
                 f"{_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
                 f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"
