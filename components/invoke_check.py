@@ -54,6 +54,7 @@ from components.check_config import (
     header_value_problem,
     status_matches,
 )
+from components.cluster import is_inline_kubeconfig
 from components.redaction import REDACTED, redactor
 
 __all__ = ["REDACTED", "redactor"]
@@ -616,6 +617,11 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
             raise ValueError(
                 f"InvokeCheck {name}: the check of {spec.function!r} uses secret(s) "
                 f"{', '.join(missing)} in its headers; pass their values in secret_values"
+            )
+        if is_inline_kubeconfig(spec.kubeconfig):
+            raise ValueError(
+                f"InvokeCheck {name}: the check of {spec.function!r} was given a kubeconfig's content, "
+                "which would be stored in plain text; give the path of a kubeconfig file"
             )
         # Each value secret on its own, so a check without secrets previews as `{}` (goldens).
         values = {s: pulumi.Output.secret(args.secret_values[s]) for s in spec.secret_names}
