@@ -75,6 +75,8 @@ class CheckSpec:
     `refused_probe`: also send the request without the secret headers; it passes when that
     answer does NOT satisfy the expectation (status and body), i.e. the function refused.
     `credentials`: `user:password` taken out of the URL, sent as Basic auth (never a property).
+    `cluster_secret`: the kubeconfig path or context is secret config, so the check's resource
+    passes both as secrets (never a property of its own).
     """
 
     function: str
@@ -92,6 +94,7 @@ class CheckSpec:
     kubeconfig: str = ""
     kube_context: str = ""
     credentials: str | None = field(default=None, repr=False)
+    cluster_secret: bool = field(default=False, repr=False)
 
     @property
     def cluster(self) -> ClusterAccess:
@@ -372,6 +375,7 @@ def _parse_entry(
         kubeconfig=api_server.kubeconfig if api_server and url.startswith("kubernetes-api:") else "",
         kube_context=api_server.context if api_server and url.startswith("kubernetes-api:") else "",
         credentials=credentials,
+        cluster_secret=bool(api_server and api_server.secret and url.startswith("kubernetes-api:")),
     )
 
 

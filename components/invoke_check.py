@@ -72,8 +72,11 @@ Log = Callable[[str, str], None]
 
 # ---------------------------------------------------------------- the spec as properties
 
-# `credentials` travel in `secret_values` (encrypted), never as a property of their own.
-SPEC_FIELDS = tuple(f for f in dataclasses.fields(CheckSpec) if f.name != "credentials")
+# `credentials` travel in `secret_values` (encrypted), never as a property of their own;
+# `cluster_secret` only says to pass `kubeconfig` and `kube_context` as secrets.
+SPEC_FIELDS = tuple(
+    f for f in dataclasses.fields(CheckSpec) if f.name not in ("credentials", "cluster_secret")
+)
 SPEC_PROPS = tuple(f.name for f in SPEC_FIELDS)
 # None (dropped by the engine) when unused, so gateway checks keep the inputs they had.
 NONE_WHEN_EMPTY = frozenset({"kubeconfig", "kube_context"})
@@ -633,4 +636,6 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
             "triggers": args.triggers,
             **{k: None for k in OUTPUT_PROPS},
         }
+        if spec.cluster_secret:
+            props.update({k: pulumi.Output.secret(props[k]) for k in NONE_WHEN_EMPTY if props[k] is not None})
         super().__init__(InvokeCheckProvider(), name, props, opts)

@@ -27,11 +27,13 @@ class ClusterAccess:
     """Which kubeconfig and context reach the cluster; empty means the defaults.
 
     `kubeconfig` is a file path ("" = `$KUBECONFIG`, else `~/.kube/config`); `context` a context
-    name ("" = the kubeconfig's current context).
+    name ("" = the kubeconfig's current context). `secret`: either was set as secret config, so
+    the check passes both as secrets.
     """
 
     kubeconfig: str = ""
     context: str = ""
+    secret: bool = False
 
 
 @dataclass(frozen=True)

@@ -193,12 +193,18 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
 
 
 def check_route(
-    settings: Settings, kubeconfig: str | None, context: str | None, env: Mapping[str, str]
+    settings: Settings,
+    kubeconfig: str | None,
+    context: str | None,
+    env: Mapping[str, str],
+    *,
+    secret: bool = False,
 ) -> ClusterAccess | None:
     """The cluster the checks go through (the API server's service proxy), or None for the gateway.
 
     `auto`: on Kubernetes the API server, unless the `gateway` config or `$OPENFAAS_URL` names a
     gateway (a stack file's `provider.gateway` is mostly faas-cli's port-forward default).
+    `secret`: the kubeconfig path or the context is secret config.
     """
     via = settings.check_via
     if via == "auto":
@@ -214,7 +220,7 @@ def check_route(
             "credentials would be stored in the check's state): set it to a path, or set "
             "`pulumi config set checkVia gateway` and a `gateway`",
         )
-    return ClusterAccess(kubeconfig or "", context or "")
+    return ClusterAccess(kubeconfig or "", context or "", secret)
 
 
 def _choice(config: pulumi.Config, key: str, choices: tuple[str, ...], hint: str = "") -> str:
