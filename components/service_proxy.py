@@ -13,8 +13,13 @@ kubectl (`$KUBECONFIG`, several files merged, exec and token auth).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,15 +88,31 @@ def send(
     `ProxyError` when the API server cannot be asked; any HTTP status is an answer (a 503 from
     the API server means the Service has no ready endpoint yet).
     """
+    deadline = time.monotonic() + timeout
+    with _KUBERNETES_LOGS.closed() as logged_an_error:
+        return _send(access, method, url, body, headers, timeout, deadline, logged_an_error)
+
+
+def _send(
+    access: ClusterAccess,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    deadline: float,
+    logged_an_error: Callable[[], bool],
+) -> ProxiedAnswer:
     import urllib3
 
-    deadline = time.monotonic() + timeout
     client = _client(access)
     request_headers = dict(headers)
     try:
         client.update_params_for_auth(request_headers, [], ["BearerToken"])
     except Exception as exc:  # exec plugins and token files fail in many ways
         raise ProxyError(f"the kubeconfig's credentials could not be read ({type(exc).__name__})") from None
+    if logged_an_error():  # the client logs a failed exec plugin (and its stderr) and goes on
+        raise ProxyError("the kubeconfig's credentials could not be read (its exec plugin failed)")
     target = client.configuration.host.rstrip("/") + url[len(f"{API_PROXY_SCHEME}://") :]
     try:
         response = client.rest_client.pool_manager.request(
@@ -118,6 +139,69 @@ def send(
         raise ProxyError(_network_reason(exc)) from None
     answer_headers = {str(k): str(v) for k, v in response.headers.items()}
     return ProxiedAnswer(int(response.status), answer_headers, bytes(data))
+
+
+class _KubernetesLogGate(logging.Filter):
+    """Keeps the kubernetes client's log records from every handler while any send runs.
+
+    A failed exec plugin is logged with its stderr (`logging.error`, on the root logger), which
+    may hold a token. `closed()` is shared by concurrent sends; the last one out undoes it all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._users = 0
+        self._propagate = True
+        self._package = ""
+        self._null = logging.NullHandler()
+        self._failed: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (dropped) for a record of the kubernetes client; notes the thread of an error."""
+        name = record.name
+        if (
+            name != "kubernetes"
+            and not name.startswith("kubernetes.")
+            and not record.pathname.startswith(self._package)
+        ):
+            return True
+        if record.levelno >= logging.ERROR and record.thread is not None:
+            self._failed.add(record.thread)
+        return False
+
+    @contextlib.contextmanager
+    def closed(self) -> Iterator[Callable[[], bool]]:
+        """Drop the records while it lasts; yields "did this thread's client log an error?"."""
+        import kubernetes
+
+        root, package = logging.getLogger(), logging.getLogger("kubernetes")
+        with self._lock:
+            if not self._users:
+                self._package = os.path.dirname(kubernetes.__file__) + os.sep
+                root.addFilter(self)
+                # `logging.error` on a root without handlers would add one for stderr (basicConfig)
+                root.addHandler(self._null)
+                # records of `kubernetes.*` loggers skip the root's filter: stop them here
+                self._propagate, package.propagate = package.propagate, False
+                package.addHandler(self._null)  # not logging.lastResort (stderr) either
+            self._users += 1
+        thread = threading.get_ident()
+        self._failed.discard(thread)
+        try:
+            yield lambda: thread in self._failed
+        finally:
+            with self._lock:
+                self._failed.discard(thread)
+                self._users -= 1
+                if not self._users:
+                    root.removeFilter(self)
+                    root.removeHandler(self._null)
+                    package.removeHandler(self._null)
+                    package.propagate = self._propagate
+
+
+_KUBERNETES_LOGS = _KubernetesLogGate()
 
 
 def _client(access: ClusterAccess) -> Any:
