@@ -45,7 +45,7 @@ import re2
 
 from components.errors import InputError
 from components.plan import WATCHDOG_PORT
-from components.service_proxy import ClusterAccess, proxy_url
+from components.service_proxy import ClusterAccess, path_problem, proxy_url
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_METHOD = "POST"
@@ -393,6 +393,9 @@ def _url(
     url = _optional_string(entry, "url", where)
     if path is not None and url is not None:
         raise CheckConfigError(f"{where}: set either path (on the gateway) or url (absolute), not both")
+    problem = None if path is None else path_problem(path)
+    if problem:
+        raise CheckConfigError(f"{where}.path: {path!r} {problem}")
     if url is not None:
         if not re.match(r"https?://[^/]", url):
             raise CheckConfigError(

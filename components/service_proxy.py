@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -55,6 +56,33 @@ class ProxyError(Exception):
 
     The message says what failed in general words: it never quotes the kubeconfig.
     """
+
+
+_PROXY_PREFIX = re.compile(r"/api/v1/namespaces/[^/?]+/services/[^/?]+/proxy/")
+
+
+def path_problem(path: str) -> str | None:
+    """Why `path` would reach another path once resolved (as a phrase), or None.
+
+    Clients and servers resolve `.` and `..` segments (urllib3 does before sending), also
+    percent-encoded (`%2e%2e`, `%252e%252e`) or with a `;param`, and some read `\\` as `/`:
+    through the API server such a path leaves the function's service proxy and reaches the
+    API with the deployer's credentials. The query is not looked at.
+    """
+    text = path.partition("?")[0]
+    for _ in range(4):  # %252e is %2e once decoded, then '.'
+        text, before = urllib.parse.unquote(text), text
+        if text == before:
+            break
+    if "\\" in text:
+        return "holds a backslash (or %5C), which some servers take for '/': write '/'"
+    if any(segment.partition(";")[0] in (".", "..") for segment in text.split("/")):
+        return (
+            "has a '.' or '..' segment (or one percent-encoded, such as %2e%2e), which would be resolved "
+            "to another path (through the API server, outside the function's service proxy): write the "
+            "path without it"
+        )
+    return None
 
 
 def proxy_path(namespace: str, service: str, port: int, path: str = "/") -> str:
@@ -113,7 +141,8 @@ def _send(
         raise ProxyError(f"the kubeconfig's credentials could not be read ({type(exc).__name__})") from None
     if logged_an_error():  # the client logs a failed exec plugin (and its stderr) and goes on
         raise ProxyError("the kubeconfig's credentials could not be read (its exec plugin failed)")
-    target = client.configuration.host.rstrip("/") + url[len(f"{API_PROXY_SCHEME}://") :]
+    host = client.configuration.host.rstrip("/")
+    target = host + _exact_path(url, urllib3.util.parse_url(host).path or "")
     try:
         response = client.rest_client.pool_manager.request(
             method,
@@ -202,6 +231,24 @@ class _KubernetesLogGate(logging.Filter):
 
 
 _KUBERNETES_LOGS = _KubernetesLogGate()
+
+
+def _exact_path(url: str, base: str) -> str:
+    """The path of `url` (from `proxy_url`), checked to stay under its service proxy prefix
+    after `base` (the API server's own path) as urllib3 will send it; else `ProxyError`."""
+    import urllib3
+
+    path = url[len(f"{API_PROXY_SCHEME}://") :]
+    prefix = _PROXY_PREFIX.match(path)
+    if prefix is None or path_problem(path[prefix.end() :]) is not None:
+        raise ProxyError(
+            "the check's path would leave the function's service proxy (a '.' or '..' segment, or a "
+            "backslash): nothing was sent"
+        )
+    sent = urllib3.util.parse_url(base.rstrip("/") + path).request_uri
+    if not sent.startswith(base.rstrip("/") + prefix.group(0)):
+        raise ProxyError("the check's path would leave the function's service proxy: nothing was sent")
+    return path
 
 
 def _client(access: ClusterAccess) -> Any:

@@ -1,5 +1,5 @@
-"""`service_proxy.send` against a stand-in API server on 127.0.0.1: nothing the kubernetes client
-logs reaches a handler."""
+"""`service_proxy.send` against a stand-in API server on 127.0.0.1: the request goes exactly where
+`proxy_url` says, and nothing the kubernetes client logs reaches a handler."""
 
 from __future__ import annotations
 
@@ -13,10 +13,19 @@ from typing import Any
 import pytest
 
 from components import service_proxy
-from components.service_proxy import ClusterAccess, ProxyError, proxy_url, send
+from components.service_proxy import ClusterAccess, ProxyError, path_problem, proxy_url, send
 from tests.secret_search import leaks
 
 TOKEN = "exec-token-9d8c7b6a"
+DOT_SEGMENTS = (
+    "has a '.' or '..' segment (or one percent-encoded, such as %2e%2e), which would be resolved to "
+    "another path (through the API server, outside the function's service proxy): write the path "
+    "without it"
+)
+LEFT = (
+    "the check's path would leave the function's service proxy (a '.' or '..' segment, or a backslash): "
+    "nothing was sent"
+)
 
 
 @pytest.fixture
@@ -56,6 +65,60 @@ def kubeconfig(folder: Path, server: str, user: str = "{token: abc}") -> Cluster
         "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
     )
     return ClusterAccess(str(path))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../../../../../api/v1/namespaces/kube-system/secrets",
+        "/x/../../y",
+        "/./x",
+        "/%2e%2e/%2E%2E/api/v1/secrets",
+        "/%252e%252e/api/v1/secrets",
+        "/..;/api/v1/secrets",
+        "/x/..",
+    ],
+)
+def test_a_path_with_dot_segments_in_any_form_is_refused(path: str) -> None:
+    assert path_problem(path) == DOT_SEGMENTS
+
+
+@pytest.mark.parametrize("path", ["/a\\b", "/a%5cb", "/a%5C..%5Cb"])
+def test_a_path_with_a_backslash_is_refused(path: str) -> None:
+    assert path_problem(path) == "holds a backslash (or %5C), which some servers take for '/': write '/'"
+
+
+@pytest.mark.parametrize("path", ["/", "", "/a.b/...c/x.", "/status?next=../up", "/%2Fx", "/v1.2/..x"])
+def test_a_path_without_dot_segments_passes(path: str) -> None:
+    assert path_problem(path) is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/../../../../../api/v1/namespaces/kube-system/secrets", "/x/../../y", "/%2e%2e/%2e%2e/api/v1"]
+)
+def test_a_url_whose_path_would_leave_the_service_proxy_is_not_sent(
+    api_server: tuple[str, list[str]], tmp_path: Path, path: str
+) -> None:
+    url, lines = api_server
+    with pytest.raises(ProxyError) as caught:
+        send(kubeconfig(tmp_path, url), "DELETE", proxy_url("openfaas-fn", "hello", 8080, path), b"", {}, 5)
+    assert str(caught.value) == LEFT
+    assert lines == []
+
+
+def test_the_request_path_is_the_proxy_prefix_and_the_path_exactly(
+    api_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, lines = api_server
+    access = kubeconfig(tmp_path, f"{url}/k8s/clusters/c-1/")
+    answer = send(
+        access, "DELETE", proxy_url("openfaas-fn", "hello", 8080, "/a.b/%2Fc?next=../up"), b"", {}, 5
+    )
+    assert (answer.status, answer.body) == (200, b"ok")
+    assert lines == [
+        "DELETE /k8s/clusters/c-1/api/v1/namespaces/openfaas-fn/services/hello:8080/proxy/"
+        "a.b/%2Fc?next=../up HTTP/1.1"
+    ]
 
 
 def test_a_failed_exec_plugin_is_a_proxy_error_and_what_it_printed_reaches_no_handler(
