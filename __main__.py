@@ -25,7 +25,9 @@ for warning in inputs.warnings:
     pulumi.log.warn(warning)
 
 provider = (
-    kubernetes.provider(inputs.kubeconfig, inputs.context) if inputs.settings.target == "kubernetes" else None
+    kubernetes.provider(inputs.kubeconfig, inputs.context, secret_keys=inputs.secret_kube_keys)
+    if inputs.settings.target == "kubernetes"
+    else None
 )
 openfaas = OpenFaaSStack("openfaas", inputs.stack_args(provider))
 

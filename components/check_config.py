@@ -45,7 +45,7 @@ import re2
 
 from components.errors import InputError
 from components.plan import WATCHDOG_PORT
-from components.service_proxy import ClusterAccess, proxy_url
+from components.service_proxy import ClusterAccess, path_problem, proxy_url
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 DEFAULT_METHOD = "POST"
@@ -75,6 +75,8 @@ class CheckSpec:
     `refused_probe`: also send the request without the secret headers; it passes when that
     answer does NOT satisfy the expectation (status and body), i.e. the function refused.
     `credentials`: `user:password` taken out of the URL, sent as Basic auth (never a property).
+    `cluster_secret`: the kubeconfig path or context is secret config, so the check's resource
+    passes both as secrets (never a property of its own).
     """
 
     function: str
@@ -92,6 +94,7 @@ class CheckSpec:
     kubeconfig: str = ""
     kube_context: str = ""
     credentials: str | None = field(default=None, repr=False)
+    cluster_secret: bool = field(default=False, repr=False)
 
     @property
     def cluster(self) -> ClusterAccess:
@@ -133,6 +136,9 @@ def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, en
         )
     if not gateway.startswith("http"):
         gateway = f"http://{gateway}"
+    problem = userinfo_problem(gateway)
+    if problem:
+        raise CheckConfigError(f"the gateway from {source} {problem}")
     problem = url_problem(gateway)
     if problem:
         raise CheckConfigError(
@@ -143,29 +149,65 @@ def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, en
 
 
 def _lower_outside_userinfo(url: str) -> str:
-    match = re.fullmatch(r"(?s)([^:/?#]*://)?([^/?#]*@)?(.*)", url)
+    scheme, userinfo, rest = _userinfo_parts(url)
+    return scheme.lower() + (userinfo + "@" if userinfo is not None else "") + rest.lower()
+
+
+def _userinfo_parts(url: str) -> tuple[str, str | None, str]:
+    """(`scheme://` or "", the text between it and the URL's last `@` or None, the rest).
+
+    The last `@`, wherever it is: a password holding `/`, `?` or `#` unencoded makes a URL parser
+    end the authority inside it, so only this split never leaves part of a password elsewhere.
+    """
+    match = re.fullmatch(r"(?s)([A-Za-z][A-Za-z0-9+.-]*://)?(.*)", url)
     assert match is not None  # the pattern matches any text
-    scheme, userinfo, rest = match.groups()
-    return (scheme or "").lower() + (userinfo or "") + rest.lower()
+    scheme, rest = match.group(1) or "", match.group(2)
+    if "@" not in rest:
+        return scheme, None, rest
+    userinfo, _, rest = rest.rpartition("@")
+    return scheme, userinfo, rest
+
+
+def url_userinfo(url: str) -> str | None:
+    """The `user:password` a URL is written with (the text between `://` and its last `@`, not
+    decoded), or None when it has none."""
+    return _userinfo_parts(url)[1]
+
+
+def userinfo_problem(url: str) -> str | None:
+    """Why the `@` of `url` cannot be told apart (as a phrase, never quoting the URL), or None.
+
+    An `@` after the host (in the path, query or `#` part) means either a password holding an
+    unencoded `/`, `?` or `#`, which URL parsers (this one, faas-cli's, urllib3's) end the host
+    at, so the password would be sent as the host or path; or an `@` meant for the path. Both
+    are refused: the fix is the same, percent-encoding.
+    """
+    userinfo = url_userinfo(url)
+    if userinfo is None or not re.search(r"[/?#]", userinfo):
+        return None
+    return (
+        "has an '@' after its host (in the path, query or '#' part), so a password before it would be "
+        "read as host or path: percent-encode '/', '?', '#' and '@' in the user name and password "
+        "(%2F %3F %23 %40), e.g. http://admin:pa%2Fss@gateway:8080, and write an '@' in the path or "
+        "query as %40"
+    )
 
 
 def split_userinfo(url: str) -> tuple[str, str | None]:
-    """(the URL without `user:password@`, `user:password` percent-decoded, or None)."""
-    parts = urllib.parse.urlsplit(url)
-    if "@" not in parts.netloc:
+    """(the URL without `user:password@`, `user:password` percent-decoded, or None).
+
+    Split at the URL's last `@`, so a URL that `userinfo_problem` refuses keeps no password.
+    """
+    scheme, userinfo, rest = _userinfo_parts(url)
+    if userinfo is None:
         return url, None
-    userinfo, _, host = parts.netloc.rpartition("@")
     user, _, password = userinfo.partition(":")
-    credentials = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
-    return urllib.parse.urlunsplit(parts._replace(netloc=host)), credentials
+    return scheme + rest, f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
 
 
 def without_userinfo(url: str) -> str:
-    """The URL with any `user:password@` removed, for messages."""
-    try:
-        return split_userinfo(url)[0]
-    except ValueError:
-        return re.sub(r"(?s)^([^:/?#]*://)[^/?#]*@", r"\1", url)
+    """The URL with everything between `scheme://` and its last `@` removed, for messages."""
+    return split_userinfo(url)[0]
 
 
 def basic_auth(credentials: str) -> str:
@@ -333,6 +375,7 @@ def _parse_entry(
         kubeconfig=api_server.kubeconfig if api_server and url.startswith("kubernetes-api:") else "",
         kube_context=api_server.context if api_server and url.startswith("kubernetes-api:") else "",
         credentials=credentials,
+        cluster_secret=bool(api_server and api_server.secret and url.startswith("kubernetes-api:")),
     )
 
 
@@ -350,12 +393,18 @@ def _url(
     url = _optional_string(entry, "url", where)
     if path is not None and url is not None:
         raise CheckConfigError(f"{where}: set either path (on the gateway) or url (absolute), not both")
+    problem = None if path is None else path_problem(path)
+    if problem:
+        raise CheckConfigError(f"{where}.path: {path!r} {problem}")
     if url is not None:
         if not re.match(r"https?://[^/]", url):
             raise CheckConfigError(
                 f"{where}.url: {without_userinfo(url)!r} is not an absolute http(s) URL; use path "
                 f"for a path on the gateway ({gateway})"
             )
+        problem = userinfo_problem(url)
+        if problem:
+            raise CheckConfigError(f"{where}.url: the URL {problem}")
         problem = url_problem(url)
         if problem:
             raise CheckConfigError(f"{where}.url: {without_userinfo(url)!r} {problem}")

@@ -22,6 +22,7 @@ from components.errors import InputError
 MAX_KUBECONFIG_BYTES = 4 << 20
 # What a kubeconfig may expand to through aliases and merge keys; real ones are far below it.
 MAX_KUBECONFIG_VALUES = 100_000
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ClusterUnreachable(InputError):
@@ -33,8 +34,27 @@ class KubeconfigError(InputError):
 
 
 def is_inline_kubeconfig(kubeconfig: str | None) -> bool:
-    """True when `kubernetes:kubeconfig` holds the kubeconfig's content rather than a path to it."""
-    return bool(kubeconfig) and str(kubeconfig).lstrip().startswith(("apiVersion", "{", "clusters", "kind"))
+    """True when `kubernetes:kubeconfig` holds the kubeconfig's content rather than a path to it.
+
+    Content when it spans lines or starts with `{`; else, as pulumi-kubernetes decides, a path
+    when a file is there (`~` expanded), and content when it reads as a YAML mapping (one line:
+    `--- {...}`, say). When unsure it is content: content is kept secret, a path is shown.
+    """
+    if not kubeconfig:
+        return False
+    text = str(kubeconfig)
+    if "\n" in text or "\r" in text or text.lstrip().startswith("{"):
+        return True
+    try:
+        if Path(text).expanduser().exists():
+            return False
+    except (OSError, ValueError, RuntimeError):  # a NUL, a name too long, an unknown ~user
+        pass
+    try:
+        # composed, not constructed: linear however many aliases and merge keys it holds
+        return isinstance(yaml.compose(text, Loader=_LOADER), yaml.MappingNode)
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return False
 
 
 def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
@@ -46,11 +66,12 @@ def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, st
             kubeconfig or env.get("KUBECONFIG", "").split(os.pathsep)[0] or Path.home() / ".kube/config"
         )
         try:
+            path = path.expanduser()  # as pulumi-kubernetes and the kubernetes client do
             # Only a regular file of sensible size: a FIFO would block, /dev/zero never end.
             if not path.is_file() or path.stat().st_size > MAX_KUBECONFIG_BYTES:
                 return None
             text, source = path.read_text(encoding="utf-8", errors="replace"), str(path)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RuntimeError):
             return None
     config = _load(text, source)
     if not isinstance(config, dict):
@@ -69,7 +90,7 @@ def _load(text: str, source: str) -> object:
     """The kubeconfig's data, None when it is not YAML; `KubeconfigError` when it would expand
     beyond `MAX_KUBECONFIG_VALUES` (PyYAML copies merged mappings: `<<: [*a, *a]` nested is
     exponential, so the composed graph is measured before anything is constructed)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    loader = _LOADER(text)
     try:
         root = loader.get_single_node()
         too_large = root is not None and _expanded_size(root, {}) > MAX_KUBECONFIG_VALUES

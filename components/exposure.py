@@ -200,10 +200,7 @@ def header_problems(
 
 def stack_password_warnings(stack: StackFile) -> list[str]:
     """A warning when the stack file's gateway URL holds a password (the file is usually in git)."""
-    try:
-        _, credentials = split_userinfo(stack.provider.gateway)
-    except ValueError:
-        return []
+    _, credentials = split_userinfo(stack.provider.gateway)
     if credentials is None or not credentials.partition(":")[2]:
         return []
     return [

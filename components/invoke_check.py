@@ -55,6 +55,7 @@ from components.check_config import (
     header_value_problem,
     status_matches,
 )
+from components.cluster import is_inline_kubeconfig
 from components.redaction import REDACTED, holds_part, redactor
 
 __all__ = ["REDACTED", "redactor"]
@@ -72,8 +73,11 @@ Log = Callable[[str, str], None]
 
 # ---------------------------------------------------------------- the spec as properties
 
-# `credentials` travel in `secret_values` (encrypted), never as a property of their own.
-SPEC_FIELDS = tuple(f for f in dataclasses.fields(CheckSpec) if f.name != "credentials")
+# `credentials` travel in `secret_values` (encrypted), never as a property of their own;
+# `cluster_secret` only says to pass `kubeconfig` and `kube_context` as secrets.
+SPEC_FIELDS = tuple(
+    f for f in dataclasses.fields(CheckSpec) if f.name not in ("credentials", "cluster_secret")
+)
 SPEC_PROPS = tuple(f.name for f in SPEC_FIELDS)
 # None (dropped by the engine) when unused, so gateway checks keep the inputs they had.
 NONE_WHEN_EMPTY = frozenset({"kubeconfig", "kube_context"})
@@ -624,6 +628,11 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
                 f"InvokeCheck {name}: the check of {spec.function!r} uses secret(s) "
                 f"{', '.join(missing)} in its headers; pass their values in secret_values"
             )
+        if is_inline_kubeconfig(spec.kubeconfig):
+            raise ValueError(
+                f"InvokeCheck {name}: the check of {spec.function!r} was given a kubeconfig's content, "
+                "which would be stored in plain text; give the path of a kubeconfig file"
+            )
         # Each value secret on its own, so a check without secrets previews as `{}` (goldens).
         values = {s: pulumi.Output.secret(args.secret_values[s]) for s in spec.secret_names}
         if spec.credentials is not None:
@@ -634,4 +643,6 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
             "triggers": args.triggers,
             **{k: None for k in OUTPUT_PROPS},
         }
+        if spec.cluster_secret:
+            props.update({k: pulumi.Output.secret(props[k]) for k in NONE_WHEN_EMPTY if props[k] is not None})
         super().__init__(InvokeCheckProvider(), name, props, opts)

@@ -7,13 +7,13 @@ functions become `openfaas.com/v1` `Function` resources for the OpenFaaS operato
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster import api_server, require_reachable
+from components.cluster import api_server, is_inline_kubeconfig, require_reachable
 from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
 from components.rollout_checksum import secret_checksum
@@ -45,11 +45,27 @@ class KubernetesOptions:
     provider: pulumi.ProviderResource | None = None
 
 
-def provider(kubeconfig: str | None, context: str | None) -> k8s.Provider:
+def provider(
+    kubeconfig: str | None, context: str | None, *, secret_keys: Collection[str] = ()
+) -> k8s.Provider:
     """Our own provider, so a changed secret updates the Secret in place instead of deleting it
-    first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config."""
+    first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config.
+
+    `secret_keys` ("kubeconfig", "context") were set as secret config: those are passed as
+    secrets, and so is a kubeconfig's content (its credentials) whichever way it was set.
+    """
+
+    def kept(key: str, value: str | None) -> pulumi.Input[str] | None:
+        inline = key == "kubeconfig" and is_inline_kubeconfig(value)
+        return pulumi.Output.secret(value) if value is not None and (key in secret_keys or inline) else value
+
     # The name "kubernetes" and these options are in every existing stack's state: keep them.
-    return k8s.Provider("kubernetes", kubeconfig=kubeconfig, context=context, enable_secret_mutable=True)
+    return k8s.Provider(
+        "kubernetes",
+        kubeconfig=kept("kubeconfig", kubeconfig),
+        context=kept("context", context),
+        enable_secret_mutable=True,
+    )
 
 
 def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> None:

@@ -51,6 +51,8 @@ class Inputs:
     kubeconfig: str | None
     context: str | None
     warnings: tuple[str, ...]
+    secret_kube_keys: frozenset[str] = frozenset()
+    """The `kubernetes:` config keys ("kubeconfig", "context") set as secrets."""
 
     def stack_args(self, kubernetes_provider: pulumi.ProviderResource | None) -> OpenFaaSStackArgs:
         """The component's arguments, with the target options taken from the settings."""
@@ -153,7 +155,10 @@ def _preflight(
         file_sizes=settings.secret_sizes,
     )
     kubeconfig, context = kube_config.get("kubeconfig"), kube_config.get("context")
-    check_cluster = check_route(settings, kubeconfig, context, env)
+    secret_kube_keys = frozenset(
+        key for key in ("kubeconfig", "context") if pulumi.runtime.is_config_secret(kube_config.full_key(key))
+    )
+    check_cluster = check_route(settings, kubeconfig, context, env, secret=bool(secret_kube_keys))
     # Through the API server the gateway is not used, so a stack file's odd one does not matter.
     gateway = (
         resolve_gateway(settings.gateway, stack_file.provider.gateway, env) if check_cluster is None else ""
@@ -182,4 +187,4 @@ def _preflight(
         *stack_warnings,
         *stack_password_warnings(stack_file),
     )
-    return Inputs(settings, secret_values, plan, checks, kubeconfig, context, warnings)
+    return Inputs(settings, secret_values, plan, checks, kubeconfig, context, warnings, secret_kube_keys)

@@ -13,8 +13,14 @@ kubectl (`$KUBECONFIG`, several files merged, exec and token auth).
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import re
+import threading
 import time
 import urllib.parse
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,11 +33,13 @@ class ClusterAccess:
     """Which kubeconfig and context reach the cluster; empty means the defaults.
 
     `kubeconfig` is a file path ("" = `$KUBECONFIG`, else `~/.kube/config`); `context` a context
-    name ("" = the kubeconfig's current context).
+    name ("" = the kubeconfig's current context). `secret`: either was set as secret config, so
+    the check passes both as secrets.
     """
 
     kubeconfig: str = ""
     context: str = ""
+    secret: bool = False
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,33 @@ class ProxyError(Exception):
 
     The message says what failed in general words: it never quotes the kubeconfig.
     """
+
+
+_PROXY_PREFIX = re.compile(r"/api/v1/namespaces/[^/?]+/services/[^/?]+/proxy/")
+
+
+def path_problem(path: str) -> str | None:
+    """Why `path` would reach another path once resolved (as a phrase), or None.
+
+    Clients and servers resolve `.` and `..` segments (urllib3 does before sending), also
+    percent-encoded (`%2e%2e`, `%252e%252e`) or with a `;param`, and some read `\\` as `/`:
+    through the API server such a path leaves the function's service proxy and reaches the
+    API with the deployer's credentials. The query is not looked at.
+    """
+    text = path.partition("?")[0]
+    for _ in range(4):  # %252e is %2e once decoded, then '.'
+        text, before = urllib.parse.unquote(text), text
+        if text == before:
+            break
+    if "\\" in text:
+        return "holds a backslash (or %5C), which some servers take for '/': write '/'"
+    if any(segment.partition(";")[0] in (".", "..") for segment in text.split("/")):
+        return (
+            "has a '.' or '..' segment (or one percent-encoded, such as %2e%2e), which would be resolved "
+            "to another path (through the API server, outside the function's service proxy): write the "
+            "path without it"
+        )
+    return None
 
 
 def proxy_path(namespace: str, service: str, port: int, path: str = "/") -> str:
@@ -81,16 +116,33 @@ def send(
     `ProxyError` when the API server cannot be asked; any HTTP status is an answer (a 503 from
     the API server means the Service has no ready endpoint yet).
     """
+    deadline = time.monotonic() + timeout
+    with _KUBERNETES_LOGS.closed() as logged_an_error:
+        return _send(access, method, url, body, headers, timeout, deadline, logged_an_error)
+
+
+def _send(
+    access: ClusterAccess,
+    method: str,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout: float,
+    deadline: float,
+    logged_an_error: Callable[[], bool],
+) -> ProxiedAnswer:
     import urllib3
 
-    deadline = time.monotonic() + timeout
     client = _client(access)
     request_headers = dict(headers)
     try:
         client.update_params_for_auth(request_headers, [], ["BearerToken"])
     except Exception as exc:  # exec plugins and token files fail in many ways
         raise ProxyError(f"the kubeconfig's credentials could not be read ({type(exc).__name__})") from None
-    target = client.configuration.host.rstrip("/") + url[len(f"{API_PROXY_SCHEME}://") :]
+    if logged_an_error():  # the client logs a failed exec plugin (and its stderr) and goes on
+        raise ProxyError("the kubeconfig's credentials could not be read (its exec plugin failed)")
+    host = client.configuration.host.rstrip("/")
+    target = host + _exact_path(url, urllib3.util.parse_url(host).path or "")
     try:
         response = client.rest_client.pool_manager.request(
             method,
@@ -116,6 +168,87 @@ def send(
         raise ProxyError(_network_reason(exc)) from None
     answer_headers = {str(k): str(v) for k, v in response.headers.items()}
     return ProxiedAnswer(int(response.status), answer_headers, bytes(data))
+
+
+class _KubernetesLogGate(logging.Filter):
+    """Keeps the kubernetes client's log records from every handler while any send runs.
+
+    A failed exec plugin is logged with its stderr (`logging.error`, on the root logger), which
+    may hold a token. `closed()` is shared by concurrent sends; the last one out undoes it all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._users = 0
+        self._propagate = True
+        self._package = ""
+        self._null = logging.NullHandler()
+        self._failed: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (dropped) for a record of the kubernetes client; notes the thread of an error."""
+        name = record.name
+        if (
+            name != "kubernetes"
+            and not name.startswith("kubernetes.")
+            and not record.pathname.startswith(self._package)
+        ):
+            return True
+        if record.levelno >= logging.ERROR and record.thread is not None:
+            self._failed.add(record.thread)
+        return False
+
+    @contextlib.contextmanager
+    def closed(self) -> Iterator[Callable[[], bool]]:
+        """Drop the records while it lasts; yields "did this thread's client log an error?"."""
+        import kubernetes
+
+        root, package = logging.getLogger(), logging.getLogger("kubernetes")
+        with self._lock:
+            if not self._users:
+                self._package = os.path.dirname(kubernetes.__file__) + os.sep
+                root.addFilter(self)
+                # `logging.error` on a root without handlers would add one for stderr (basicConfig)
+                root.addHandler(self._null)
+                # records of `kubernetes.*` loggers skip the root's filter: stop them here
+                self._propagate, package.propagate = package.propagate, False
+                package.addHandler(self._null)  # not logging.lastResort (stderr) either
+            self._users += 1
+        thread = threading.get_ident()
+        self._failed.discard(thread)
+        try:
+            yield lambda: thread in self._failed
+        finally:
+            with self._lock:
+                self._failed.discard(thread)
+                self._users -= 1
+                if not self._users:
+                    root.removeFilter(self)
+                    root.removeHandler(self._null)
+                    package.removeHandler(self._null)
+                    package.propagate = self._propagate
+
+
+_KUBERNETES_LOGS = _KubernetesLogGate()
+
+
+def _exact_path(url: str, base: str) -> str:
+    """The path of `url` (from `proxy_url`), checked to stay under its service proxy prefix
+    after `base` (the API server's own path) as urllib3 will send it; else `ProxyError`."""
+    import urllib3
+
+    path = url[len(f"{API_PROXY_SCHEME}://") :]
+    prefix = _PROXY_PREFIX.match(path)
+    if prefix is None or path_problem(path[prefix.end() :]) is not None:
+        raise ProxyError(
+            "the check's path would leave the function's service proxy (a '.' or '..' segment, or a "
+            "backslash): nothing was sent"
+        )
+    sent = urllib3.util.parse_url(base.rstrip("/") + path).request_uri
+    if not sent.startswith(base.rstrip("/") + prefix.group(0)):
+        raise ProxyError("the check's path would leave the function's service proxy: nothing was sent")
+    return path
 
 
 def _client(access: ClusterAccess) -> Any:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pulumi
 import yaml
 
+from components.check_config import url_userinfo
 from components.cluster import is_inline_kubeconfig
 from components.errors import InputError
 from components.plan import TARGETS
@@ -197,12 +198,18 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
 
 
 def check_route(
-    settings: Settings, kubeconfig: str | None, context: str | None, env: Mapping[str, str]
+    settings: Settings,
+    kubeconfig: str | None,
+    context: str | None,
+    env: Mapping[str, str],
+    *,
+    secret: bool = False,
 ) -> ClusterAccess | None:
     """The cluster the checks go through (the API server's service proxy), or None for the gateway.
 
     `auto`: on Kubernetes the API server, unless the `gateway` config or `$OPENFAAS_URL` names a
     gateway (a stack file's `provider.gateway` is mostly faas-cli's port-forward default).
+    `secret`: the kubeconfig path or the context is secret config.
     """
     via = settings.check_via
     if via == "auto":
@@ -218,7 +225,7 @@ def check_route(
             "credentials would be stored in the check's state): set it to a path, or set "
             "`pulumi config set checkVia gateway` and a `gateway`",
         )
-    return ClusterAccess(kubeconfig or "", context or "")
+    return ClusterAccess(kubeconfig or "", context or "", secret)
 
 
 def _choice(
@@ -336,12 +343,8 @@ def _credential_warnings(config: pulumi.Config) -> list[str]:
         ]
     warnings: list[str] = []
     for key, where, url, command in urls:
-        userinfo = re.match(r"(?s)[^:/?#]*://([^/?#]*)@", url)
-        if (
-            userinfo
-            and ":" in userinfo.group(1)
-            and not pulumi.runtime.is_config_secret(config.full_key(key))
-        ):
+        userinfo = url_userinfo(url)
+        if userinfo and ":" in userinfo and not pulumi.runtime.is_config_secret(config.full_key(key)):
             warnings.append(
                 f"{_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
                 f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"

@@ -73,12 +73,14 @@ def run_program(
     config: Mapping[str, Any] | None = None,
     secrets: object = None,
     mocks: RecordingMocks | None = None,
+    secret_config: Mapping[str, str] | None = None,
 ) -> RecordingMocks:
     """Run `__main__.py` in `workdir` with project config and `secrets` set as secret config.
 
     `secrets` is normally an object (OpenFaaS name -> value); a string is set as it is, as
-    `pulumi config set --secret secrets <text>` would. Pass `mocks` to look at what was
-    registered and logged when the program fails.
+    `pulumi config set --secret secrets <text>` would. `secret_config` is more config set as
+    secrets (`kubernetes:kubeconfig`, say). Pass `mocks` to look at what was registered and
+    logged when the program fails.
     """
     mocks = RecordingMocks() if mocks is None else mocks
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack="dev", preview=False, logger=mocks.logger)
@@ -87,6 +89,9 @@ def run_program(
         for k, v in (config or {}).items()
     }
     secret_keys = []
+    for key, value in (secret_config or {}).items():
+        values[key if ":" in key else f"{PROJECT}:{key}"] = value
+        secret_keys.append(key if ":" in key else f"{PROJECT}:{key}")
     if secrets is not None:
         values[f"{PROJECT}:secrets"] = secrets if isinstance(secrets, str) else json.dumps(secrets)
         secret_keys.append(f"{PROJECT}:secrets")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.check_config import parse_checks
+from components.check_config import CheckConfigError, parse_checks
 from components.service_proxy import ClusterAccess, proxy_path, proxy_url
 from components.settings import Settings, check_route
 
@@ -88,3 +88,42 @@ def test_the_proxy_path_quotes_what_a_url_cannot_hold(path: str, expected: str) 
 
 def test_the_proxy_url_names_no_server_the_kubeconfig_gives_it() -> None:
     assert proxy_url("ns", "fn", 8080) == "kubernetes-api:///api/v1/namespaces/ns/services/fn:8080/proxy/"
+
+
+DOT_SEGMENTS = (
+    "has a '.' or '..' segment (or one percent-encoded, such as %2e%2e), which would be resolved to another "
+    "path (through the API server, outside the function's service proxy): write the path without it"
+)
+
+
+@pytest.mark.parametrize(
+    "path", ["/../../../../../api/v1/namespaces/kube-system/secrets", "/%2e%2e/%2E%2e/api/v1/secrets", "/x/."]
+)
+@pytest.mark.parametrize(
+    "api_server", [ClusterAccess("/k/config", "ctx"), None], ids=["api-server", "gateway"]
+)
+def test_a_check_path_with_dot_segments_is_refused_on_either_route(
+    path: str, api_server: ClusterAccess | None
+) -> None:
+    with pytest.raises(CheckConfigError) as caught:
+        parse_checks(
+            {"protectedapi": {"path": path, "method": "DELETE"}},
+            functions=FUNCTIONS,
+            gateway="http://127.0.0.1:8080",
+            api_server=api_server,
+        )
+    assert str(caught.value) == f"checks.protectedapi.path: {path!r} {DOT_SEGMENTS}"
+
+
+def test_a_check_path_with_a_backslash_is_refused() -> None:
+    with pytest.raises(CheckConfigError) as caught:
+        parse_checks(
+            {"protectedapi": {"path": "/..\\api"}},
+            functions=FUNCTIONS,
+            gateway="http://127.0.0.1:8080",
+            api_server=ClusterAccess(),
+        )
+    assert str(caught.value) == (
+        "checks.protectedapi.path: '/..\\\\api' holds a backslash (or %5C), which some servers take for '/': "
+        "write '/'"
+    )

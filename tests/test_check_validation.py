@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import string
+import urllib.parse
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from components.check_config import (
     CheckConfigError,
@@ -14,9 +20,11 @@ from components.check_config import (
     resolve_gateway,
     split_userinfo,
     url_problem,
+    userinfo_problem,
     without_userinfo,
 )
 from components.invoke_check import spec_to_props
+from tests.secret_search import leaks
 
 FUNCTIONS = {"hello": {"secrets": ["api-key"]}}
 
@@ -159,3 +167,84 @@ def test_the_body_regex_is_searched_with_re2_in_linear_time() -> None:
     spec = CheckSpec("hello", "http://gw/", expect_body_regex="(a+)+b")
     assert body_matches(spec, "a" * 100_000 + "c") is False
     assert body_matches(spec, "xaab") is True
+
+
+AT_AFTER_THE_HOST = (
+    "has an '@' after its host (in the path, query or '#' part), so a password before it would be read "
+    "as host or path: percent-encode '/', '?', '#' and '@' in the user name and password (%2F %3F %23 "
+    "%40), e.g. http://admin:pa%2Fss@gateway:8080, and write an '@' in the path or query as %40"
+)
+
+
+SOURCES = {"gateway": "config 'gateway'", "OPENFAAS_URL": "the OPENFAAS_URL environment variable"}
+
+
+@pytest.mark.parametrize(
+    "password", ["pa/ss-W0rd-xyz", "pa?ss-W0rd-xyz", "pa#ss-W0rd-xyz", "8080/Sup3rS3cret"]
+)
+@pytest.mark.parametrize("where", sorted(SOURCES))
+def test_a_gateway_password_with_an_unencoded_slash_query_or_hash_is_refused_without_showing_it(
+    password: str, where: str
+) -> None:
+    url = f"http://admin:{password}@gw.example:8080"
+    with pytest.raises(CheckConfigError) as caught:
+        resolve_gateway(url if where == "gateway" else None, None, {where: url})
+    assert str(caught.value) == f"the gateway from {SOURCES[where]} {AT_AFTER_THE_HOST}"
+    assert leaks(str(caught.value), [password, *re.split(r"[/?#]", password)]) == []
+
+
+def test_a_check_url_password_split_by_a_slash_is_refused_before_it_reaches_the_check() -> None:
+    message = error_of({"url": "http://admin:8080/Sup3rS3cret@gw.example:8080/function/hello"})
+    assert message == f"checks.hello.url: the URL {AT_AFTER_THE_HOST}"
+
+
+def test_an_at_sign_in_a_check_urls_query_is_refused_as_it_cannot_be_told_from_a_password() -> None:
+    assert userinfo_problem("http://gw:8080/function/hello?email=a@b.example") == AT_AFTER_THE_HOST
+    assert userinfo_problem("http://gw:8080/function/hello?email=a%40b.example") is None
+
+
+def test_a_percent_encoded_password_is_accepted_and_decoded_for_basic_auth() -> None:
+    gateway = resolve_gateway("http://admin:pa%2Fss%3Fw%23x%40y@GW:8080", None, {})
+    assert gateway == "http://admin:pa%2Fss%3Fw%23x%40y@gw:8080"
+    spec = parse_checks({}, functions=FUNCTIONS, gateway=gateway)["hello"]
+    assert (spec.url, spec.credentials) == ("http://gw:8080/function/hello", "admin:pa/ss?w#x@y")
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://admin:pa/ss@gw.example:8080", "http://gw.example:8080"),
+        (
+            "http://admin:8080/Sup3rS3cret@gw.example:8080/function/hello",
+            "http://gw.example:8080/function/hello",
+        ),
+        ("https://admin:pa#ss@gw.example/", "https://gw.example/"),
+        ("admin:pa?ss@127.0.0.1:6443", "127.0.0.1:6443"),
+    ],
+)
+def test_a_url_is_shown_without_anything_between_its_scheme_and_its_last_at_sign(
+    url: str, shown: str
+) -> None:
+    assert without_userinfo(url) == shown
+
+
+# Chunks a message could only hold by quoting the password ("qz" is in no message).
+CHUNKS = st.text(alphabet=string.ascii_letters + string.digits, min_size=4, max_size=6).map(
+    lambda s: f"Qz{s}"
+)
+SEPARATORS = st.sampled_from(["/", "?", "#", "@", ":", "%", "%2F", "[", " ", "\t", ".", "-"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(CHUNKS, SEPARATORS), min_size=1, max_size=6))
+def test_any_gateway_password_is_split_off_whole_or_refused_without_quoting_any_of_it(
+    parts: list[str],
+) -> None:
+    password = "".join(parts)
+    try:
+        gateway = resolve_gateway(f"http://admin:{password}@gw.example:8080", None, {})
+    except CheckConfigError as refused:
+        message = str(refused).lower()
+        assert [chunk for chunk in parts if chunk.startswith("Qz") and chunk.lower() in message] == []
+        return
+    assert split_userinfo(gateway) == ("http://gw.example:8080", f"admin:{urllib.parse.unquote(password)}")

@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from components.cluster import ClusterUnreachable, KubeconfigError, api_server, require_reachable
+from components.cluster import (
+    ClusterUnreachable,
+    KubeconfigError,
+    api_server,
+    is_inline_kubeconfig,
+    require_reachable,
+)
 
 KUBECONFIG = """\
 apiVersion: v1
@@ -112,3 +118,68 @@ def test_a_kubeconfig_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "config"
     os.mkfifo(fifo)
     assert api_server(str(fifo), None, {}) is None
+
+
+ONE_LINE = (
+    '{"apiVersion": "v1", "current-context": "local", "contexts": [{"name": "local", "context": '
+    '{"cluster": "local"}}], "clusters": [{"name": "local", "cluster": {"server": "https://127.0.0.1:6443"}}]}'
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# the lab cluster\n" + KUBECONFIG,
+        "---\n" + KUBECONFIG,
+        "users:\n- name: me\n  user: {token: abc}\n" + KUBECONFIG,
+        "\n\n" + KUBECONFIG,
+        ONE_LINE,
+        "  " + ONE_LINE,
+        "--- " + ONE_LINE,
+        "!!map " + ONE_LINE,
+    ],
+    ids=[
+        "comment",
+        "document-start",
+        "users-first",
+        "blank-lines",
+        "json",
+        "json-indented",
+        "flow",
+        "tagged",
+    ],
+)
+def test_kubeconfig_content_in_any_order_or_form_is_content_and_its_server_is_found(text: str) -> None:
+    assert is_inline_kubeconfig(text)
+    assert api_server(text, None, {}) == ("https://127.0.0.1:6443", "the kubernetes:kubeconfig config")
+
+
+@pytest.mark.parametrize(
+    "path", ["/home/me/.kube/config", "kubeconfig.yaml", "~/.kube/lab", "C:\\Users\\me\\.kube\\config", ""]
+)
+def test_a_path_is_a_path_whether_or_not_the_file_exists(path: str) -> None:
+    assert not is_inline_kubeconfig(path)
+
+
+def test_an_existing_file_is_a_path_even_when_its_name_reads_as_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "apiVersion: v1").write_text(KUBECONFIG)
+    assert not is_inline_kubeconfig("apiVersion: v1")
+    assert api_server("apiVersion: v1", None, {}) == ("https://127.0.0.1:6443", "apiVersion: v1")
+
+
+def test_a_path_under_the_home_folder_is_read_with_the_tilde_expanded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "lab").write_text(KUBECONFIG)
+    assert api_server("~/lab", None, {}) == ("https://127.0.0.1:6443", str(tmp_path / "lab"))
+
+
+def test_a_one_line_merge_key_bomb_is_judged_without_expanding_it() -> None:
+    bomb = "--- {m0: &m0 {k: v}" + "".join(
+        f", m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}]}}" for i in range(1, 40)
+    )
+    assert is_inline_kubeconfig(bomb + "}")

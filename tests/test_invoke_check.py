@@ -509,3 +509,17 @@ def test_a_missing_secret_value_is_refused_before_anything_is_registered(mocks: 
         "secret-api-key in its headers; pass their values in secret_values"
     )
     assert mocks.inputs == {}
+
+
+def test_a_kubeconfigs_content_is_never_taken_as_the_checks_kubeconfig(mocks: RecordingMocks) -> None:
+    content = "# lab\napiVersion: v1\nusers: [{name: u, user: {token: kube-token-5c4b3a29}}]\n"
+    spec = CheckSpec(
+        "hello", "kubernetes-api:///api/v1/namespaces/ns/services/hello:8080/proxy/", kubeconfig=content
+    )
+    with pytest.raises(ValueError) as caught:
+        InvokeCheck("hello-check", InvokeCheckArgs(spec))
+    assert str(caught.value) == (
+        "InvokeCheck hello-check: the check of 'hello' was given a kubeconfig's content, which would be "
+        "stored in plain text; give the path of a kubeconfig file"
+    )
+    assert mocks.inputs == {}

@@ -6,6 +6,8 @@ import base64
 import hashlib
 import json
 import shutil
+import socket
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -147,6 +149,82 @@ def test_function_crd_mode_emits_an_openfaas_function_instead_of_a_deployment(wo
 def test_the_kubernetes_provider_updates_secrets_in_place(workdir: Path) -> None:
     provider = run(workdir, "kubernetes").of_type("pulumi:providers:kubernetes")["kubernetes"]
     assert provider.plain()["enableSecretMutable"] == "true"
+
+
+KUBE_TOKEN = "kube-token-3e2d1c0b"
+CHECK = "pulumi-python:dynamic/openfaas:InvokeCheck"
+
+
+@pytest.fixture
+def api_server() -> Iterator[str]:
+    """A listening socket standing for the API server, so the reachability preflight passes."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield f"https://127.0.0.1:{server.getsockname()[1]}"
+
+
+def kubeconfig_text(server: str) -> str:
+    """A kubeconfig with a token, starting with a comment (as a hand-edited one may)."""
+    return (
+        "# the lab cluster\n"
+        f"clusters: [{{name: c, cluster: {{server: '{server}'}}}}]\n"
+        f"users: [{{name: u, user: {{token: {KUBE_TOKEN}}}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+        "current-context: x\n"
+    )
+
+
+def plain_leaks(mocks: RecordingMocks, needle: str) -> list[str]:
+    """Where `needle` is in any registered input outside a secret wrapper."""
+    return [f"{r.name}{p}" for r in mocks.registered for p in plain_text_leaks(dict(r.inputs), needle)]
+
+
+@pytest.mark.parametrize("as_secret", [True, False], ids=["secret-config", "plain-config"])
+def test_a_kubeconfigs_content_reaches_the_provider_only_as_a_secret(
+    workdir: Path, api_server: str, as_secret: bool
+) -> None:
+    kube = {"kubernetes:kubeconfig": kubeconfig_text(api_server)}
+    mocks = run_program(
+        workdir,
+        config={"target": "kubernetes", "checkVia": "gateway", **({} if as_secret else kube)},
+        secrets={"secret_api_key": DEMO_SECRET},
+        secret_config=kube if as_secret else None,
+    )
+    provider = mocks.of_type("pulumi:providers:kubernetes")["kubernetes"]
+    assert rpc.is_rpc_secret(provider.inputs["kubeconfig"])
+    assert provider.plain()["kubeconfig"] == kube["kubernetes:kubeconfig"]
+    assert plain_leaks(mocks, KUBE_TOKEN) == []
+
+
+def test_a_kubeconfig_path_and_context_set_as_secrets_stay_secret_in_the_provider_and_the_checks(
+    workdir: Path, api_server: str
+) -> None:
+    path = workdir / "lab-kubeconfig-7f6e"
+    path.write_text(kubeconfig_text(api_server))
+    mocks = run_program(
+        workdir,
+        config={"target": "kubernetes"},
+        secrets={"secret_api_key": DEMO_SECRET},
+        secret_config={"kubernetes:kubeconfig": str(path), "kubernetes:context": "x"},
+    )
+    provider = mocks.of_type("pulumi:providers:kubernetes")["kubernetes"]
+    [check] = mocks.of_type(CHECK).values()
+    sent = [provider.inputs[k] for k in ("kubeconfig", "context")] + [
+        check.inputs[k] for k in ("kubeconfig", "kube_context")
+    ]
+    assert [rpc.is_rpc_secret(value) for value in sent] == [True] * 4
+    assert (check.plain()["kubeconfig"], check.plain()["kube_context"]) == (str(path), "x")
+    assert plain_leaks(mocks, "lab-kubeconfig-7f6e") == []
+
+
+def test_a_kubeconfig_path_in_plain_config_is_passed_as_it_is(workdir: Path, api_server: str) -> None:
+    path = workdir / "kubeconfig"
+    path.write_text(kubeconfig_text(api_server))
+    mocks = run(workdir, "kubernetes", **{"kubernetes:kubeconfig": str(path)})
+    [check] = mocks.of_type(CHECK).values()
+    assert mocks.of_type("pulumi:providers:kubernetes")["kubernetes"].inputs["kubeconfig"] == str(path)
+    assert check.inputs["kubeconfig"] == str(path)
 
 
 # -- Swarm -----------------------------------------------------------------------------------

@@ -1,0 +1,159 @@
+"""`service_proxy.send` against a stand-in API server on 127.0.0.1: the request goes exactly where
+`proxy_url` says, and nothing the kubernetes client logs reaches a handler."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from components import service_proxy
+from components.service_proxy import ClusterAccess, ProxyError, path_problem, proxy_url, send
+from tests.secret_search import leaks
+
+TOKEN = "exec-token-9d8c7b6a"
+DOT_SEGMENTS = (
+    "has a '.' or '..' segment (or one percent-encoded, such as %2e%2e), which would be resolved to "
+    "another path (through the API server, outside the function's service proxy): write the path "
+    "without it"
+)
+LEFT = (
+    "the check's path would leave the function's service proxy (a '.' or '..' segment, or a backslash): "
+    "nothing was sent"
+)
+
+
+@pytest.fixture
+def api_server() -> Iterator[tuple[str, list[str]]]:
+    """(its URL, the request lines it got): answers every request 200."""
+    lines: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _serve(self) -> None:
+            lines.append(self.requestline)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        do_GET = do_POST = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", lines
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def kubeconfig(folder: Path, server: str, user: str = "{token: abc}") -> ClusterAccess:
+    path = folder / "kubeconfig"
+    path.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+        f"clusters: [{{name: c, cluster: {{server: '{server}'}}}}]\n"
+        f"users: [{{name: u, user: {user}}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
+    )
+    return ClusterAccess(str(path))
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/../../../../../api/v1/namespaces/kube-system/secrets",
+        "/x/../../y",
+        "/./x",
+        "/%2e%2e/%2E%2E/api/v1/secrets",
+        "/%252e%252e/api/v1/secrets",
+        "/..;/api/v1/secrets",
+        "/x/..",
+    ],
+)
+def test_a_path_with_dot_segments_in_any_form_is_refused(path: str) -> None:
+    assert path_problem(path) == DOT_SEGMENTS
+
+
+@pytest.mark.parametrize("path", ["/a\\b", "/a%5cb", "/a%5C..%5Cb"])
+def test_a_path_with_a_backslash_is_refused(path: str) -> None:
+    assert path_problem(path) == "holds a backslash (or %5C), which some servers take for '/': write '/'"
+
+
+@pytest.mark.parametrize("path", ["/", "", "/a.b/...c/x.", "/status?next=../up", "/%2Fx", "/v1.2/..x"])
+def test_a_path_without_dot_segments_passes(path: str) -> None:
+    assert path_problem(path) is None
+
+
+@pytest.mark.parametrize(
+    "path", ["/../../../../../api/v1/namespaces/kube-system/secrets", "/x/../../y", "/%2e%2e/%2e%2e/api/v1"]
+)
+def test_a_url_whose_path_would_leave_the_service_proxy_is_not_sent(
+    api_server: tuple[str, list[str]], tmp_path: Path, path: str
+) -> None:
+    url, lines = api_server
+    with pytest.raises(ProxyError) as caught:
+        send(kubeconfig(tmp_path, url), "DELETE", proxy_url("openfaas-fn", "hello", 8080, path), b"", {}, 5)
+    assert str(caught.value) == LEFT
+    assert lines == []
+
+
+def test_the_request_path_is_the_proxy_prefix_and_the_path_exactly(
+    api_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, lines = api_server
+    access = kubeconfig(tmp_path, f"{url}/k8s/clusters/c-1/")
+    answer = send(
+        access, "DELETE", proxy_url("openfaas-fn", "hello", 8080, "/a.b/%2Fc?next=../up"), b"", {}, 5
+    )
+    assert (answer.status, answer.body) == (200, b"ok")
+    assert lines == [
+        "DELETE /k8s/clusters/c-1/api/v1/namespaces/openfaas-fn/services/hello:8080/proxy/"
+        "a.b/%2Fc?next=../up HTTP/1.1"
+    ]
+
+
+def test_a_failed_exec_plugin_is_a_proxy_error_and_what_it_printed_reaches_no_handler(
+    api_server: tuple[str, list[str]],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    url, lines = api_server
+    plugin = (
+        "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: sh, args: ['-c', "
+        "'echo \"auth failed for token $TOKEN\" >&2; exit 1'], "
+        f"env: [{{name: TOKEN, value: {TOKEN}}}]}}}}"
+    )
+    root, package = logging.getLogger(), logging.getLogger("kubernetes")
+    before = (list(root.handlers), list(root.filters), list(package.handlers), package.propagate)
+    with caplog.at_level(logging.DEBUG), pytest.raises(ProxyError) as caught:
+        send(kubeconfig(tmp_path, url, plugin), "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5)
+    assert str(caught.value) == "the kubeconfig's credentials could not be read (its exec plugin failed)"
+    assert caplog.records == []
+    assert leaks(str(caught.value) + "".join(capfd.readouterr()), [TOKEN]) == []
+    assert (list(root.handlers), list(root.filters), list(package.handlers), package.propagate) == before
+    assert lines == []
+
+
+def test_only_the_kubernetes_clients_records_are_dropped_and_only_while_it_runs(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def client(_access: ClusterAccess) -> Any:
+        logging.getLogger("kubernetes.client.rest").error("response for token %s", TOKEN)
+        logging.getLogger("components.elsewhere").warning("kept")
+        raise ProxyError("cannot use the kubeconfig k: no context")
+
+    monkeypatch.setattr(service_proxy, "_client", client)
+    with caplog.at_level(logging.DEBUG), pytest.raises(ProxyError):
+        send(ClusterAccess("k"), "GET", proxy_url("ns", "fn", 8080), b"", {}, 5)
+    logging.getLogger("kubernetes.client.rest").warning("after")
+    assert [record.getMessage() for record in caplog.records] == ["kept", "after"]
