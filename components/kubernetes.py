@@ -120,9 +120,13 @@ def declare(
                     )
                 ),
             )
+            deployment = _deployment(fn, checksum, options, awaited)
+            # After its Deployment: a Service awaited before its pods exist holds one of the
+            # engine's few parallel slots (`--parallel`, 4 per CPU) while waiting for them.
+            after = pulumi.ResourceOptions.merge(awaited, pulumi.ResourceOptions(depends_on=[deployment]))
             workloads = (
-                _deployment(fn, checksum, options, awaited),
-                _service(fn, options.skip_await, awaited),
+                deployment,
+                _service(fn, options.skip_await, after),
             )
         return DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
 
