@@ -120,13 +120,9 @@ def declare(
                     )
                 ),
             )
-            deployment = _deployment(fn, checksum, options, awaited)
-            # After its Deployment: a Service awaited before its pods exist holds one of the
-            # engine's few parallel slots (`--parallel`, 4 per CPU) while waiting for them.
-            after = pulumi.ResourceOptions.merge(awaited, pulumi.ResourceOptions(depends_on=[deployment]))
             workloads = (
-                deployment,
-                _service(fn, options.skip_await, after),
+                _deployment(fn, checksum, options, awaited),
+                _service(fn, options.skip_await, awaited),
             )
         return DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
 
