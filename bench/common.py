@@ -101,8 +101,8 @@ class Scratch:
     def preview(self) -> subprocess.CompletedProcess[str]:
         return self.pulumi("preview", "--color", "never")
 
-    def up(self) -> subprocess.CompletedProcess[str]:
-        return self.pulumi("up", "--yes", "--color", "never")
+    def up(self, *options: str) -> subprocess.CompletedProcess[str]:
+        return self.pulumi("up", "--yes", "--color", "never", *options)
 
     def destroy(self) -> subprocess.CompletedProcess[str]:
         return self.pulumi("destroy", "--yes", "--color", "never")

@@ -6,9 +6,11 @@ them), then `kubectl rollout status` for each Deployment in turn. The program's 
 program with every function's readiness check on (through the API server), so both sides end
 with every function Ready; the program's also with every function answering. Each run starts
 from an empty namespace, deleted after (not timed); sides interleave A B A B ... Then a no-op
-second `up` against a second `kubectl apply` of the unchanged manifest.
+second `up` against a second `kubectl apply` of the unchanged manifest. A third side is the same
+`up` with `--parallel` raised (the engine runs 4 operations per CPU by default, and each awaited
+Deployment and Service holds one while it waits).
 
-    python -m bench.kube_deploy [--functions 30] [--runs 5]
+    python -m bench.kube_deploy [--functions 30] [--runs 5] [--parallel 64]
 """
 
 from __future__ import annotations
@@ -121,11 +123,17 @@ def delete_namespace(namespace: str) -> None:
     kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--timeout=300s")
 
 
-def measure(n: int, runs: int) -> dict[str, list[float]]:
+def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
     prefix = f"bk{uuid.uuid4().hex[:5]}"
     program_names, floor_names = function_names(f"{prefix}p", n), function_names(f"{prefix}f", n)
     program_ns, floor_ns = f"{prefix}-program", f"{prefix}-floor"
-    times: dict[str, list[float]] = {"up": [], "apply": [], "noop-up": [], "noop-apply": []}
+    times: dict[str, list[float]] = {
+        "up": [],
+        "up-parallel": [],
+        "apply": [],
+        "noop-up": [],
+        "noop-apply": [],
+    }
     with tempfile.TemporaryDirectory(prefix="bench-kube-") as tmp:
         program = make_scratch(
             Path(tmp),
@@ -147,6 +155,9 @@ def measure(n: int, runs: int) -> dict[str, list[float]]:
                 times["up"].append(timed(program.up))
                 program.destroy()
                 delete_namespace(program_ns)
+                times["up-parallel"].append(timed(lambda: program.up(f"--parallel={parallel}")))
+                program.destroy()
+                delete_namespace(program_ns)
                 times["apply"].append(timed(lambda: floor_up(floor_ns, floor_names)))
                 delete_namespace(floor_ns)
             program.up()
@@ -165,11 +176,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--functions", type=int, default=30)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--parallel", type=int, default=64)
     args = parser.parse_args(argv)
     print(f"program at git {describe_ref()}", flush=True)
-    times = measure(args.functions, args.runs)
+    times = measure(args.functions, args.runs, args.parallel)
     rows = [
         ratio_row(f"up to Ready (+checked), N={args.functions}", times["up"], times["apply"]),
+        ratio_row(
+            f"up --parallel={args.parallel} to Ready (+checked), N={args.functions}",
+            times["up-parallel"],
+            times["apply"],
+        ),
         ratio_row(f"no-op up, N={args.functions}", times["noop-up"], times["noop-apply"]),
     ]
     print(table(["figure", "pulumi up", "kubectl apply + rollout status", "ratio", "runs"], rows), flush=True)
