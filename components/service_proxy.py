@@ -116,58 +116,47 @@ def send(
     `ProxyError` when the API server cannot be asked; any HTTP status is an answer (a 503 from
     the API server means the Service has no ready endpoint yet).
     """
-    deadline = time.monotonic() + timeout
-    with _KUBERNETES_LOGS.closed() as logged_an_error:
-        return _send(access, method, url, body, headers, timeout, deadline, logged_an_error)
-
-
-def _send(
-    access: ClusterAccess,
-    method: str,
-    url: str,
-    body: bytes,
-    headers: dict[str, str],
-    timeout: float,
-    deadline: float,
-    logged_an_error: Callable[[], bool],
-) -> ProxiedAnswer:
     import urllib3
 
-    client = _client(access)
-    request_headers = dict(headers)
-    try:
-        client.update_params_for_auth(request_headers, [], ["BearerToken"])
-    except Exception as exc:  # exec plugins and token files fail in many ways
-        raise ProxyError(f"the kubeconfig's credentials could not be read ({type(exc).__name__})") from None
-    if logged_an_error():  # the client logs a failed exec plugin (and its stderr) and goes on
-        raise ProxyError("the kubeconfig's credentials could not be read (its exec plugin failed)")
-    host = client.configuration.host.rstrip("/")
-    target = host + _exact_path(url, urllib3.util.parse_url(host).path or "")
-    try:
-        response = client.rest_client.pool_manager.request(
-            method,
-            target,
-            body=body or None,
-            headers=request_headers,
-            timeout=urllib3.Timeout(connect=max(timeout, 0.01), read=max(timeout, 0.01)),
-            preload_content=False,
-            redirect=False,
-            retries=False,
-        )
-        data = bytearray()
-        while len(data) < MAX_BODY_BYTES:
-            if time.monotonic() > deadline:
-                response.release_conn()
-                raise ProxyError(f"the API server did not finish answering within {timeout:g}s")
-            chunk = response.read1(min(65536, MAX_BODY_BYTES - len(data)))
-            if not chunk:
-                break
-            data += chunk
-        response.release_conn()
-    except urllib3.exceptions.HTTPError as exc:
-        raise ProxyError(_network_reason(exc)) from None
-    answer_headers = {str(k): str(v) for k, v in response.headers.items()}
-    return ProxiedAnswer(int(response.status), answer_headers, bytes(data))
+    deadline = time.monotonic() + timeout
+    with _KUBERNETES_LOGS.closed() as logged_an_error:
+        client = _client(access)
+        request_headers = dict(headers)
+        try:
+            client.update_params_for_auth(request_headers, [], ["BearerToken"])
+        except Exception as exc:  # exec plugins and token files fail in many ways
+            raise ProxyError(
+                f"the kubeconfig's credentials could not be read ({type(exc).__name__})"
+            ) from None
+        if logged_an_error():  # the client logs a failed exec plugin (and its stderr) and goes on
+            raise ProxyError("the kubeconfig's credentials could not be read (its exec plugin failed)")
+        host = client.configuration.host.rstrip("/")
+        target = host + _exact_path(url, urllib3.util.parse_url(host).path or "")
+        try:
+            response = client.rest_client.pool_manager.request(
+                method,
+                target,
+                body=body or None,
+                headers=request_headers,
+                timeout=urllib3.Timeout(connect=max(timeout, 0.01), read=max(timeout, 0.01)),
+                preload_content=False,
+                redirect=False,
+                retries=False,
+            )
+            data = bytearray()
+            while len(data) < MAX_BODY_BYTES:
+                if time.monotonic() > deadline:
+                    response.release_conn()
+                    raise ProxyError(f"the API server did not finish answering within {timeout:g}s")
+                chunk = response.read1(min(65536, MAX_BODY_BYTES - len(data)))
+                if not chunk:
+                    break
+                data += chunk
+            response.release_conn()
+        except urllib3.exceptions.HTTPError as exc:
+            raise ProxyError(_network_reason(exc)) from None
+        answer_headers = {str(k): str(v) for k, v in response.headers.items()}
+        return ProxiedAnswer(int(response.status), answer_headers, bytes(data))
 
 
 class _KubernetesLogGate(logging.Filter):
