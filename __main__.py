@@ -8,29 +8,30 @@ from pathlib import Path
 
 import pulumi
 
-from components import kubernetes
+from components.config import read_inputs, stack_args
 from components.errors import InputError
 from components.openfaas_stack import OpenFaaSStack
-from components.preflight import preflight
+from components.targets import kubernetes
 
 # When an update fails the engine interrupts the program; die of the signal, as other programs
 # do, instead of printing a KeyboardInterrupt traceback that buries the real error.
 signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 try:
-    inputs = preflight(pulumi.Config(), pulumi.Config("kubernetes"), Path.cwd(), os.environ)
+    inputs = read_inputs(pulumi.Config(), pulumi.Config("kubernetes"), Path.cwd(), os.environ)
 except InputError as error:
     raise pulumi.RunError(str(error)) from None
 for warning in inputs.warnings:
     pulumi.log.warn(warning)
 
+settings = inputs.settings
 provider = (
-    kubernetes.provider(inputs.kubeconfig, inputs.context, secret_keys=inputs.secret_kube_keys)
-    if inputs.settings.target == "kubernetes"
+    kubernetes.provider(settings.kubeconfig, settings.kube_context, secret_keys=settings.secret_kube_keys)
+    if settings.target == "kubernetes"
     else None
 )
-openfaas = OpenFaaSStack("openfaas", inputs.stack_args(provider))
+openfaas = OpenFaaSStack("openfaas", stack_args(inputs, provider))
 
-pulumi.export("target", inputs.settings.target)
+pulumi.export("target", settings.target)
 pulumi.export("functions", openfaas.functions)
 pulumi.export("secrets", openfaas.secrets)

@@ -23,8 +23,9 @@ import time
 
 from bench.common import secret_of, table, unique_prefix
 from bench.swarm_cli import create_function, docker, remove_functions
-from components.check_config import CheckSpec
-from components.invoke_check import HttpRequest, run_check, send
+from components.check.probe import run_check
+from components.check.spec import CheckSpec
+from components.check.transport import HttpRequest, send
 from tests.engine.harness import swarm_lock
 
 

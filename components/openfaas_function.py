@@ -11,23 +11,27 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 
-from components.check_config import CheckSpec
-from components.deployed import DeclareWorkload, DeployedFunction
-from components.invoke_check import InvokeCheck, InvokeCheckArgs, trigger_digest
+from components.check.props import trigger_digest
+from components.check.resource import InvokeCheck, InvokeCheckArgs
+from components.check.spec import CheckSpec
 from components.plan import FunctionPlan
 from components.rollout_checksum import secret_checksum
-from components.settings import SecretValues
+from components.secret_values import SecretValues
+from components.targets import DeployedFunction, Target
 
 
 @dataclass(frozen=True)
 class OpenFaaSFunctionArgs:
-    """One planned function, how its target declares the workload, and its check (if any)."""
+    """One planned function, its target (and the secrets declared there), and its check (if any)."""
 
     plan: FunctionPlan
-    declare_workload: DeclareWorkload
+    target: Target[Any]
+    target_secrets: object
+    """What `target.declare_secrets` returned for the stack."""
     secret_values: SecretValues
     checksum_key: pulumi.Output[str]
     check: CheckSpec | None = None
@@ -45,13 +49,24 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         super().__init__("openfaas-stack:index:OpenFaaSFunction", name, None, opts)
         # Before this component existed its children sat directly under our parent.
         moved = [pulumi.Alias(parent=opts.parent if opts and opts.parent else pulumi.ROOT_STACK_RESOURCE)]
-        self.deployed = args.declare_workload(args.plan, pulumi.ResourceOptions(parent=self, aliases=moved))
+        fn = args.plan
+        # The keyed checksum of the secrets it mounts: rolls the pods and re-runs the check.
+        checksum = secret_checksum(args.checksum_key, args.secret_values, [s.name for s in fn.secrets])
+        self.deployed = args.target.declare_workload(
+            fn, args.target_secrets, checksum, pulumi.ResourceOptions(parent=self, aliases=moved)
+        )
         self.check = None
         if args.check is not None and args.check.enabled:
-            self.check = self._check(args, args.check, moved)
+            self.check = self._check(args, args.check, checksum, moved)
         self.register_outputs({})
 
-    def _check(self, args: OpenFaaSFunctionArgs, spec: CheckSpec, aliases: list[pulumi.Alias]) -> InvokeCheck:
+    def _check(
+        self,
+        args: OpenFaaSFunctionArgs,
+        spec: CheckSpec,
+        checksum: pulumi.Output[str],
+        aliases: list[pulumi.Alias],
+    ) -> InvokeCheck:
         """The invoke check; it re-runs when the function or its secrets change."""
         fn, secret_values = args.plan, args.secret_values
         settings = json.dumps(
@@ -59,7 +74,6 @@ class OpenFaaSFunction(pulumi.ComponentResource):
             sort_keys=True,
             default=str,
         )
-        checksum = secret_checksum(args.checksum_key, secret_values, [s.name for s in fn.secrets])
         # The workloads' ids too: a service recreated (after drift, say) is checked again.
         ids = [workload.id for workload in self.deployed.workloads]
         triggers = pulumi.Output.all(checksum, *ids).apply(

@@ -7,14 +7,15 @@ from dataclasses import dataclass, field
 
 import pulumi
 
-from components import kubernetes, swarm
-from components.check_config import CheckSpec
-from components.deployed import DeployedFunction
-from components.invoke_check import InvokeCheck
+from components.check.resource import InvokeCheck
+from components.check.spec import CheckSpec
 from components.openfaas_function import OpenFaaSFunction, OpenFaaSFunctionArgs
 from components.plan import DeployPlan
 from components.rollout_checksum import ChecksumKey
-from components.settings import SecretValues
+from components.secret_values import SecretValues
+from components.targets import DeployedFunction, target_for
+from components.targets.kubernetes import KubernetesOptions
+from components.targets.swarm import SwarmOptions
 
 
 @dataclass(frozen=True)
@@ -24,8 +25,8 @@ class OpenFaaSStackArgs:
     plan: DeployPlan
     secret_values: SecretValues
     checks: Mapping[str, CheckSpec] = field(default_factory=dict)
-    kubernetes: kubernetes.KubernetesOptions = field(default_factory=kubernetes.KubernetesOptions)
-    swarm: swarm.SwarmOptions = field(default_factory=swarm.SwarmOptions)
+    kubernetes: KubernetesOptions = field(default_factory=KubernetesOptions)
+    swarm: SwarmOptions = field(default_factory=SwarmOptions)
 
 
 class OpenFaaSStack(pulumi.ComponentResource):
@@ -45,17 +46,14 @@ class OpenFaaSStack(pulumi.ComponentResource):
     ) -> None:
         super().__init__("openfaas-stack:index:OpenFaaSStack", name, None, opts)
         plan = args.plan
+        target = target_for(plan.target, kubernetes_options=args.kubernetes, swarm_options=args.swarm)
         checksum_key = ChecksumKey("checksum-key", pulumi.ResourceOptions(parent=self))
-        declare_workload = (
-            kubernetes.declare(plan, args.secret_values, checksum_key.key, args.kubernetes, self)
-            if plan.target == "kubernetes"
-            else swarm.declare(plan, args.secret_values, args.swarm, self)
-        )
+        secrets = target.declare_secrets(plan, args.secret_values, self)
         members = {
             name: OpenFaaSFunction(
                 fn.resource_name,
                 OpenFaaSFunctionArgs(
-                    fn, declare_workload, args.secret_values, checksum_key.key, args.checks.get(name)
+                    fn, target, secrets, args.secret_values, checksum_key.key, args.checks.get(name)
                 ),
                 pulumi.ResourceOptions(parent=self),
             )

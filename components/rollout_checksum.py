@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.settings import SecretValues
+from components.secret_values import SecretValues
 
 
 def keyed_digest(key: str, values: Mapping[str, str]) -> str:

@@ -1,5 +1,5 @@
-"""Bad or doubtful input as data: the case format of `tests/bad_inputs/` and `tests/bad_config/`,
-and one way to run a case under mocks and collect everything it produced.
+"""Bad or doubtful input as data: the case format of `tests/cases/stack_file/` and
+`tests/cases/config/`, and one way to run a case under mocks and collect everything it produced.
 
 A case is one YAML file:
 

@@ -15,7 +15,7 @@ HERE = Path(__file__).resolve().parent
 def _case_secrets() -> tuple[str, ...]:
     """The secret values the test data uses (8 characters or more), to search all output for."""
     values = {"R^YqzKzSJw51K9zPpQ3R3N", "Gw-pass-0f9a8b7c", "Url-pass-5e4d3c2b"}
-    for path in [*HERE.glob("bad_inputs/*.yaml"), *HERE.glob("bad_config/*.yaml")]:
+    for path in [*HERE.glob("cases/stack_file/*.yaml"), *HERE.glob("cases/config/*.yaml")]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         config = raw.get("config") if isinstance(raw, dict) else None
         secrets = config.get("secrets") if isinstance(config, dict) else None

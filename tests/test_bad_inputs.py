@@ -1,11 +1,12 @@
 """Bad input stops the program with one clear message, before any resource is registered; doubtful
 input is warned about and the program proceeds; neither shows a secret anywhere.
 
-The cases are data, in the format of `tests/bad_cases.py`: `tests/bad_inputs/` (stack files,
-secrets, targets) and `tests/bad_config/` (config and check settings). Every case runs the whole
-program under mocks and searches everything it produced (the error, the warnings, captured
-stdout/stderr, and every resource input outside a secret wrapper) for each secret value in every
-encoding of `tests/secret_search.py`.
+The cases are data, in the format of `tests/bad_cases.py`, filed by where the user makes the fix:
+`tests/cases/stack_file/` (the stack file, its `environment_file`s and `${VAR}` substitution) and
+`tests/cases/config/` (the Pulumi stack config: secrets, target, checks, gateway, kubeconfig and
+every other key). Every case runs the whole program under mocks and searches everything it
+produced (the error, the warnings, captured stdout/stderr, and every resource input outside a
+secret wrapper) for each secret value in every encoding of `tests/secret_search.py`.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from tests.bad_cases import WORKLOADS, BadInput, load_cases, run_case
 from tests.secret_search import leaks
 
 HERE = Path(__file__).resolve().parent
-CASES = HERE / "bad_inputs"
-CONFIG_CASES = HERE / "bad_config"
+CASES = HERE / "cases" / "stack_file"
+CONFIG_CASES = HERE / "cases" / "config"
 BY_FOLDER = {folder.name: load_cases(folder) for folder in (CASES, CONFIG_CASES)}
 ALL = [(f"{folder}/{case.name}", case) for folder, cases in BY_FOLDER.items() for case in cases]
 ERRORS = [(name, case) for name, case in ALL if case.expect is not None]
@@ -57,7 +58,7 @@ def test_doubtful_input_is_warned_about_once_and_the_program_proceeds(
 
 
 def test_there_are_at_least_forty_bad_inputs_on_both_targets() -> None:
-    errors = [case for case in BY_FOLDER["bad_inputs"] if case.expect is not None]
+    errors = [case for case in BY_FOLDER["stack_file"] if case.expect is not None]
     assert len(errors) >= 40
     assert {case.target for case in errors} >= {"kubernetes", "swarm"}
 

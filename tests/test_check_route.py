@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from components.check_config import CheckConfigError, parse_checks
-from components.service_proxy import ClusterAccess, proxy_path, proxy_url
+from components.check.parse import CheckConfigError, parse_checks
+from components.check.service_proxy import proxy_path, proxy_url
+from components.kubeconfig import ClusterAccess
 from components.settings import Settings, check_route
 
 FUNCTIONS = {"protectedapi": {"secrets": ["secret_api_key"], "namespace": "openfaas-fn"}}

@@ -10,20 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.check_config import (
-    CheckConfigError,
-    CheckSpec,
-    basic_auth,
-    body_matches,
-    header_value_problem,
-    parse_checks,
-    resolve_gateway,
-    split_userinfo,
-    url_problem,
-    userinfo_problem,
-    without_userinfo,
-)
-from components.invoke_check import spec_to_props
+from components.check.answer import body_matches
+from components.check.parse import CheckConfigError, parse_checks, resolve_gateway
+from components.check.props import spec_to_props
+from components.check.spec import CheckSpec, header_value_problem
+from components.urls import basic_auth, split_userinfo, url_problem, userinfo_problem, without_userinfo
 from tests.secret_search import leaks
 
 FUNCTIONS = {"hello": {"secrets": ["api-key"]}}

@@ -6,15 +6,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from components.check_config import (
-    CheckConfigError,
-    CheckSpec,
-    answer_matches,
-    describe_expectation,
-    parse_checks,
-    resolve_gateway,
-)
-from components.invoke_check import spec_from_props, spec_to_props, trigger_digest
+from components.check.answer import answer_matches, describe_expectation
+from components.check.parse import CheckConfigError, parse_checks, resolve_gateway
+from components.check.props import spec_from_props, spec_to_props, trigger_digest
+from components.check.spec import CheckSpec
 
 GATEWAY = "http://gateway:8080"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from components.cluster import (
+from components.kubeconfig import is_inline_kubeconfig
+from components.targets.kubernetes.cluster import (
     ClusterUnreachable,
     KubeconfigError,
     api_server,
-    is_inline_kubeconfig,
     require_reachable,
 )
 

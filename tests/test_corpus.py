@@ -7,9 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from components import kubernetes, swarm
 from components.plan import PlanError, make_plan
 from components.stackfile import StackFileError, load_stack
+from components.targets import rules_for
+from components.targets.kubernetes import secret_object_name
+from components.targets.swarm.rules import secret_name
 
 # The workplace's shared folder sits beside the checkout (`../shared`); a clone elsewhere finds it
 # at /work/shared, or wherever OPENFAAS_CORPUS points.
@@ -59,16 +61,20 @@ def test_corpus_file_is_rejected_with_file_and_line(name: str) -> None:
 def test_upper_case_secret_names_are_valid_on_swarm() -> None:
     stack = load_stack(CORPUS / "nelfer__openfaas-bots__bot-jira-comment.yml", env={})
     names = {s for fn in stack.functions.values() for s in fn.secrets}
-    plan = make_plan(stack, target="swarm", default_namespace="openfaas-fn", configured_secrets=names)
-    assert "JIRA-URL" in {swarm.secret_name(s, file) for s in plan.secrets.values() for file in s.files}
+    plan = make_plan(
+        stack, target=rules_for("swarm"), default_namespace="openfaas-fn", configured_secrets=names
+    )
+    assert "JIRA-URL" in {secret_name(s, file) for s in plan.secrets.values() for file in s.files}
 
 
 def test_upper_case_secret_names_map_to_lower_case_kubernetes_names_keeping_the_file_name() -> None:
     stack = load_stack(CORPUS / "nelfer__openfaas-bots__bot-jira-comment.yml", env={})
     names = {s for fn in stack.functions.values() for s in fn.secrets}
-    plan = make_plan(stack, target="kubernetes", default_namespace="openfaas-fn", configured_secrets=names)
+    plan = make_plan(
+        stack, target=rules_for("kubernetes"), default_namespace="openfaas-fn", configured_secrets=names
+    )
     jira = plan.secrets["openfaas-fn/JIRA-URL"]
-    assert (jira.name, kubernetes.secret_object_name(jira.name)) == ("JIRA-URL", "jira-url")
+    assert (jira.name, secret_object_name(jira.name)) == ("JIRA-URL", "jira-url")
 
 
 def test_every_loadable_corpus_file_plans_on_swarm_or_fails_before_anything_is_applied() -> None:
@@ -79,6 +85,8 @@ def test_every_loadable_corpus_file_plans_on_swarm_or_fails_before_anything_is_a
         names = {s for fn in stack.functions.values() for s in fn.secrets}
         for target in ("swarm", "kubernetes"):
             try:
-                make_plan(stack, target=target, default_namespace="openfaas-fn", configured_secrets=names)
+                make_plan(
+                    stack, target=rules_for(target), default_namespace="openfaas-fn", configured_secrets=names
+                )
             except PlanError as error:
                 assert str(error).startswith(str(CORPUS / name)), error

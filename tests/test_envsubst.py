@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.envsubst import MAX_NESTING, SubstitutionError, substitute
+from components.stackfile.envsubst import MAX_NESTING, SubstitutionError, substitute
 
 
 @pytest.mark.parametrize(

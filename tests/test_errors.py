@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from components import errors, stackfile
-from components.check_config import CheckConfigError
-from components.cluster import ClusterUnreachable, KubeconfigError
+from components.check.parse import CheckConfigError
 from components.errors import InputError, StackFileError
-from components.exposure import SecretExposed
 from components.plan import PlanError
+from components.preflight.exposure import SecretExposed
 from components.settings import ConfigError
+from components.targets.kubernetes.cluster import ClusterUnreachable, KubeconfigError
 
 
 @pytest.mark.parametrize(

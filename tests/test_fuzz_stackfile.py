@@ -10,8 +10,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.envsubst import SubstitutionError, substitute
 from components.stackfile import StackFileError, parse_stack
+from components.stackfile.envsubst import SubstitutionError, substitute
 
 KEYS = st.sampled_from(
     ["provider", "functions", "version", "configuration", "name", "gateway", "image", "secrets",

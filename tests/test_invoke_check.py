@@ -1,4 +1,4 @@
-"""The post-deploy invoke check (components/invoke_check.py), against a real local HTTP server.
+"""The post-deploy invoke check (components/check/), against a real local HTTP server.
 
 The server plays the ApiKeyProtected function: 200 "Unlocked the function!" when X-Api-Key is
 the secret, 200 "Access denied!" otherwise, after any scripted answers (e.g. two 502s while the
@@ -24,16 +24,11 @@ import pytest
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 
-from components import invoke_check
-from components.check_config import CheckSpec
-from components.invoke_check import (
-    CheckFailed,
-    InvokeCheck,
-    InvokeCheckArgs,
-    InvokeCheckProvider,
-    run_check,
-    spec_to_props,
-)
+from components.check import resource
+from components.check.probe import CheckFailed, run_check
+from components.check.props import spec_to_props
+from components.check.resource import InvokeCheck, InvokeCheckArgs, InvokeCheckProvider
+from components.check.spec import CheckSpec
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
 ROOT = Path(__file__).resolve().parent.parent
@@ -357,7 +352,7 @@ def test_create_fails_with_the_redacted_message_also_logged_as_an_error(
     server: Server, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logs = Logs()
-    monkeypatch.setattr(invoke_check, "pulumi_log", logs)
+    monkeypatch.setattr(resource, "pulumi_log", logs)
     server.function.answer = echo_secret
     with pytest.raises(CheckFailed) as caught:
         InvokeCheckProvider().create(props(api_key_spec(server.url, timeout_seconds=1)))
@@ -409,7 +404,7 @@ def test_check_and_diff_never_invoke_the_function(server: Server) -> None:
 
 def test_the_provider_is_pickled_by_reference_not_by_value() -> None:
     pickled = base64.b64decode(serialize_provider(InvokeCheckProvider()))
-    assert b"components.invoke_check" in pickled and b"InvokeCheckProvider" in pickled
+    assert b"components.check.resource" in pickled and b"InvokeCheckProvider" in pickled
     assert len(pickled) < 200
 
 
@@ -419,7 +414,7 @@ def test_pulumi_log_in_the_provider_process_reaches_stderr() -> None:
     code = (
         "from pulumi.runtime import configure, Settings\n"
         "configure(Settings(project='p', stack='stack', organization='organization'))\n"
-        "from components.invoke_check import pulumi_log\n"
+        "from components.check.resource import pulumi_log\n"
         "pulumi_log('info', 'protectedapi: attempt 3, HTTP 502, retrying')\n"
         "pulumi_log('warn', 'protectedapi: without X-Api-Key: no answer')\n"
         "pulumi_log('error', 'protectedapi: did not answer as expected')\n"

@@ -21,17 +21,14 @@ from typing import Any
 
 import pytest
 
-from components import invoke_check, service_proxy
-from components.check_config import CREDENTIALS, CheckSpec, parse_checks
-from components.invoke_check import (
-    Answer,
-    CheckFailed,
-    HttpRequest,
-    InvokeCheckProvider,
-    run_check,
-    send,
-    spec_to_props,
-)
+from components import kubeconfig
+from components.check import resource, service_proxy
+from components.check.parse import parse_checks
+from components.check.probe import CheckFailed, run_check
+from components.check.props import spec_to_props
+from components.check.resource import InvokeCheckProvider
+from components.check.spec import CREDENTIALS, CheckSpec
+from components.check.transport import Answer, HttpRequest, send
 from tests.mocks import RecordingMocks, run_program
 from tests.secret_search import leaks
 
@@ -354,8 +351,8 @@ def test_an_unexpected_error_in_the_provider_is_reported_without_its_text(
         raise ValueError(f"Invalid header value b'{SECRET}\\r\\n'")
 
     logs: list[tuple[str, str]] = []
-    monkeypatch.setattr(invoke_check, "run_check", broken)
-    monkeypatch.setattr(invoke_check, "pulumi_log", lambda level, message: logs.append((level, message)))
+    monkeypatch.setattr(resource, "run_check", broken)
+    monkeypatch.setattr(resource, "pulumi_log", lambda level, message: logs.append((level, message)))
     props = {
         "function": "protectedapi",
         "url": "http://127.0.0.1:9/",
@@ -567,7 +564,7 @@ def test_a_kubernetes_api_url_goes_through_the_service_proxy_transport(
     assert outcome.error is None
     [(cluster, method, sent_url, body, headers, timeout)] = calls
     assert (cluster, method, sent_url, body) == (
-        service_proxy.ClusterAccess("/home/me/.kube/config", "dev"),
+        kubeconfig.ClusterAccess("/home/me/.kube/config", "dev"),
         "POST",
         url,
         b"",
@@ -590,7 +587,7 @@ def test_the_provider_refuses_a_secret_header_with_a_line_break_in_one_logged_li
     server: RawServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     logs: list[tuple[str, str]] = []
-    monkeypatch.setattr(invoke_check, "pulumi_log", lambda level, message: logs.append((level, message)))
+    monkeypatch.setattr(resource, "pulumi_log", lambda level, message: logs.append((level, message)))
     props = {
         **spec_to_props(keyed(server.url)),
         "secret_values": {"secret-api-key": SECRET + "\n"},

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from components.kubernetes import secret_object_name
 from components.plan import DeployPlan, PlanError, SecretPlan, make_plan
 from components.stackfile import Function, FunctionResources, Provider, StackFile
-from components.swarm import parse_memory_bytes, parse_nano_cpus
+from components.targets import rules_for
+from components.targets.kubernetes.rules import secret_object_name
+from components.targets.swarm.rules import parse_memory_bytes, parse_nano_cpus
 
 PATH = Path("/repo/stack.yaml")
 
@@ -27,7 +28,7 @@ def fn(name: str = "protectedapi", line: int = 6, **fields: object) -> Function:
 def kube_plan(s: StackFile, secrets: set[str] | None = None, empty: set[str] | None = None) -> DeployPlan:
     return make_plan(
         s,
-        target="kubernetes",
+        target=rules_for("kubernetes"),
         default_namespace="openfaas-fn",
         configured_secrets=secrets or set(),
         empty_secrets=empty or set(),
@@ -69,7 +70,7 @@ def test_two_secrets_mapping_to_one_kubernetes_name_is_an_error_naming_both() ->
 def test_swarm_keeps_secret_names_as_they_are() -> None:
     plan = make_plan(
         stack(fn(secrets=("secret_api_key",))),
-        target="swarm",
+        target=rules_for("swarm"),
         default_namespace="openfaas-fn",
         configured_secrets={"secret_api_key"},
     )
@@ -83,7 +84,7 @@ def test_a_function_name_kubernetes_rejects_is_an_error_before_anything_is_appli
 
 def test_an_unknown_target_says_which_are_known() -> None:
     with pytest.raises(PlanError, match=r"unknown target 'nomad'"):
-        make_plan(stack(fn()), target="nomad", default_namespace="x", configured_secrets=set())
+        rules_for("nomad")
 
 
 def test_an_unparseable_image_reference_is_an_error() -> None:
@@ -149,7 +150,9 @@ def test_cpu_is_read_as_nano_cpus(text: str, expected: int) -> None:
 def swarm_plan(
     s: StackFile, secrets: dict[str, tuple[str, ...]], sizes: dict[str, dict[str, int]]
 ) -> DeployPlan:
-    return make_plan(s, target="swarm", default_namespace="", configured_secrets=secrets, file_sizes=sizes)
+    return make_plan(
+        s, target=rules_for("swarm"), default_namespace="", configured_secrets=secrets, file_sizes=sizes
+    )
 
 
 def plan_error(build: Callable[[], object]) -> str:
@@ -164,7 +167,7 @@ def test_a_kubernetes_secret_over_one_mebibyte_is_refused() -> None:
     assert plan_error(
         lambda: make_plan(
             stack(fn(secrets=("tls",))),
-            target="kubernetes",
+            target=rules_for("kubernetes"),
             default_namespace="openfaas-fn",
             configured_secrets=files,
             file_sizes=sizes,
@@ -178,7 +181,7 @@ def test_a_kubernetes_secret_over_one_mebibyte_is_refused() -> None:
 def test_a_kubernetes_secret_of_exactly_one_mebibyte_is_accepted() -> None:
     plan = make_plan(
         stack(fn(secrets=("k",))),
-        target="kubernetes",
+        target=rules_for("kubernetes"),
         default_namespace="openfaas-fn",
         configured_secrets={"k": ("k",)},
         file_sizes={"k": {"k": 1 << 20}},
@@ -226,7 +229,10 @@ def test_a_name_or_value_ending_in_a_newline_or_in_unicode_digits_is_refused(
 ) -> None:
     with pytest.raises(PlanError):
         make_plan(
-            stack(function), target="kubernetes", default_namespace="openfaas-fn", configured_secrets=secrets
+            stack(function),
+            target=rules_for("kubernetes"),
+            default_namespace="openfaas-fn",
+            configured_secrets=secrets,
         )
 
 

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from components import redaction
-from components.exposure import Place, find_exposures
+from components.preflight.exposure import Place, find_exposures
 from components.redaction import (
     REDACTED,
     SecretIndex,

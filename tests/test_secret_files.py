@@ -10,6 +10,7 @@ import pytest
 
 from components.plan import PlanError, make_plan
 from components.stackfile import Function, Provider, StackFile
+from components.targets import rules_for
 from tests.mocks import RecordingMocks, run_program
 
 BINARY = bytes(range(256)) + b"\x00\xff\xfe"
@@ -89,7 +90,7 @@ def test_two_secrets_putting_one_file_name_into_a_function_is_an_error_naming_bo
     with pytest.raises(PlanError) as caught:
         make_plan(
             stack,
-            target="kubernetes",
+            target=rules_for("kubernetes"),
             default_namespace="openfaas-fn",
             configured_secrets={"one": ("key.pem",), "two": ("key.pem", "other")},
         )

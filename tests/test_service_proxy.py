@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from components import service_proxy
-from components.service_proxy import ClusterAccess, ProxyError, path_problem, proxy_url, send
+from components.check import service_proxy
+from components.check.service_proxy import ProxyError, path_problem, proxy_url, send
+from components.kubeconfig import ClusterAccess
 from tests.secret_search import leaks
 
 TOKEN = "exec-token-9d8c7b6a"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from components.plan import SecretPlan
 from components.stackfile import Function, FunctionResources
-from components.swarm import function_problems, secret_name, secret_name_clashes
+from components.targets.swarm.rules import RULES, secret_name
 
 
 def secret(name: str, *files: str) -> SecretPlan:
@@ -21,11 +23,11 @@ def test_each_file_of_a_several_file_secret_is_a_secret_named_for_both() -> None
 
 
 def test_a_56_character_secret_name_fits_docker_with_the_provider_suffix() -> None:
-    assert secret_name_clashes([secret("s" * 56)]) == []
+    assert RULES.secret_clashes(Path("stack.yml"), [], [secret("s" * 56)]) == []
 
 
 def test_a_57_character_secret_name_is_refused_with_the_name_docker_would_see() -> None:
-    assert secret_name_clashes([secret("s" * 57)]) == [
+    assert RULES.secret_clashes(Path("stack.yml"), [], [secret("s" * 57)]) == [
         f"secret '{'s' * 57}' becomes the Docker secret '{'s' * 57}' plus the provider's 8-character "
         "suffix (-<7 hex>), more than Docker's 64: make '<secret>.<file>' (or the secret's name) at "
         "most 56 characters"
@@ -33,12 +35,12 @@ def test_a_57_character_secret_name_is_refused_with_the_name_docker_would_see() 
 
 
 def test_a_64_character_secret_name_is_refused_for_the_suffix_too() -> None:
-    assert len(secret_name_clashes([secret("s" * 64)])) == 1
+    assert len(RULES.secret_clashes(Path("stack.yml"), [], [secret("s" * 64)])) == 1
 
 
 def test_a_file_of_a_several_file_secret_counts_with_the_secret_name() -> None:
     long = secret("certificate", "c" * 45, "key")
-    assert secret_name_clashes([long]) == [
+    assert RULES.secret_clashes(Path("stack.yml"), [], [long]) == [
         f"secret 'certificate' (file '{'c' * 45}') becomes the Docker secret 'certificate.{'c' * 45}' "
         "plus the provider's 8-character suffix (-<7 hex>), more than Docker's 64: make "
         "'<secret>.<file>' (or the secret's name) at most 56 characters"
@@ -46,15 +48,15 @@ def test_a_file_of_a_several_file_secret_counts_with_the_secret_name() -> None:
 
 
 def test_a_service_name_with_a_dot_is_refused_as_docker_refuses_it() -> None:
-    assert function_problems(Function(name="api.v1", line=4, image="x")) == [
+    assert RULES.function_name_problem("api.v1") == (
         "the name is not a valid Docker service name: Docker refuses a '.' in it (letters, digits, "
         "'-' and '_' only): rename the function"
-    ]
+    )
 
 
 def test_units_docker_cannot_read_are_problems_of_the_function() -> None:
     fn = Function(name="f", line=4, image="x", limits=FunctionResources(memory="lots", cpu="two"))
-    assert function_problems(fn) == [
+    assert RULES.function_problems(fn) == [
         "limits.memory 'lots' is not a size (e.g. 128Mi, 64m)",
         "limits.cpu 'two' is not a CPU amount (e.g. 0.5, 500m)",
     ]

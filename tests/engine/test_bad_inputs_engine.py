@@ -1,5 +1,5 @@
-"""A few of `tests/bad_inputs/` on the real engine: `pulumi preview` fails with the exact message,
-no traceback, and the stack holds no resource afterwards.
+"""A few of the cases in `tests/cases/` on the real engine: `pulumi preview` fails with the exact
+message, no traceback, and the stack holds no resource afterwards.
 
 They all fail before any resource is declared, so they touch neither Swarm nor the API server.
 """
@@ -15,16 +15,17 @@ from pulumi import automation as auto
 
 from tests.bad_cases import BadInput, load_case
 from tests.engine.harness import EngineProject, new_project, require_toolchain
-from tests.test_bad_inputs import CASES
+from tests.test_bad_inputs import CASES, CONFIG_CASES
 
 pytestmark = pytest.mark.engine
+FOLDERS = {folder.name: folder for folder in (CASES, CONFIG_CASES)}
 ON_THE_ENGINE = (
-    "02-tab-in-indentation",
-    "16-kubernetes-function-name-with-capitals-and-underscore",
-    "35-missing-secret",
-    "25-unknown-target",
-    "50-check-for-a-function-that-does-not-exist",
-    "13a-swarm-secret-name-of-57-characters",
+    "stack_file/001-tab-in-indentation",
+    "stack_file/017-kubernetes-function-name-with-capitals-and-underscore",
+    "config/004-missing-secret",
+    "config/002-unknown-target",
+    "config/012-check-for-a-function-that-does-not-exist",
+    "stack_file/014-swarm-secret-name-of-57-characters",
 )
 
 
@@ -46,7 +47,8 @@ def engine_project(case: BadInput, tmp: Path) -> EngineProject:
 
 @pytest.mark.parametrize("name", ON_THE_ENGINE)
 def test_preview_stops_with_the_message_and_leaves_no_resource(name: str, tmp_path: Path) -> None:
-    case = load_case(CASES / f"{name}.yaml")
+    folder, _, stem = name.partition("/")
+    case = load_case(FOLDERS[folder] / f"{stem}.yaml")
     assert case.expect is not None
     project = engine_project(case, tmp_path.resolve())
     try:

@@ -12,7 +12,8 @@ import pytest
 import yaml
 
 from bench.kube_deploy import manifest
-from components.service_proxy import ClusterAccess, ProxyError, proxy_url, send
+from components.check.service_proxy import ProxyError, proxy_url, send
+from components.kubeconfig import ClusterAccess
 from tests.engine.kube_support import KUBECONFIG, delete_namespace, kubectl, require_node, unique_namespace
 
 pytestmark = pytest.mark.engine

@@ -1,4 +1,5 @@
-"""The Kubernetes target: Secrets, Deployments and Services shaped as faas-netes makes them.
+"""The Kubernetes target: Secrets, Deployments and Services shaped as faas-netes makes them
+(`KubernetesTarget`).
 
 Shapes follow openfaas/faas-netes `pkg/handlers/deploy.go` and `pkg/k8s/secrets.go`, so the
 OpenFaaS gateway and `faas-cli` find what we deploy. With `kubernetesWorkload: function-crd`
@@ -7,29 +8,28 @@ functions become `openfaas.com/v1` `Function` resources for the OpenFaaS operato
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from components.cluster import api_server, is_inline_kubeconfig, require_reachable
-from components.deployed import DeclareWorkload, DeployedFunction
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
-from components.rollout_checksum import secret_checksum
-from components.settings import SecretValues
+from components.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
+from components.targets.base import DeployedFunction
+from components.targets.kubernetes.rules import RULES, KubernetesRules, secret_object_name
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
+
+
 FUNCTION_LABEL = "faas_function"
+
+
 CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
+
+
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
-
-
-def secret_object_name(name: str) -> str:
-    """`secret_api_key` -> `secret-api-key`: the Secret's DNS-1123 name; the data keys keep the
-    OpenFaaS name, so the function reads /var/openfaas/secrets/secret_api_key as on faas-netes."""
-    return name.lower().replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -45,88 +45,77 @@ class KubernetesOptions:
     provider: pulumi.ProviderResource | None = None
 
 
-def provider(
-    kubeconfig: str | None, context: str | None, *, secret_keys: Collection[str] = ()
-) -> k8s.Provider:
-    """Our own provider, so a changed secret updates the Secret in place instead of deleting it
-    first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config.
+@dataclass(frozen=True)
+class KubernetesSecrets:
+    """What `declare_secrets` made: the namespaces it created and each planned Secret."""
 
-    `secret_keys` ("kubeconfig", "context") were set as secret config: those are passed as
-    secrets, and so is a kubeconfig's content (its credentials) whichever way it was set.
-    """
-
-    def kept(key: str, value: str | None) -> pulumi.Input[str] | None:
-        inline = key == "kubeconfig" and is_inline_kubeconfig(value)
-        return pulumi.Output.secret(value) if value is not None and (key in secret_keys or inline) else value
-
-    # The name "kubernetes" and these options are in every existing stack's state: keep them.
-    return k8s.Provider(
-        "kubernetes",
-        kubeconfig=kept("kubeconfig", kubeconfig),
-        context=kept("context", context),
-        enable_secret_mutable=True,
-    )
+    namespaces: Mapping[str, pulumi.Resource]
+    secrets: Mapping[str, k8s.core.v1.Secret]
+    """`SecretPlan.resource_name` -> its Secret."""
 
 
-def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> None:
-    """Raise `ClusterUnreachable` unless the provider's API server accepts connections: the
-    provider would preview an unreachable cluster as empty, and a reviewer approve that."""
-    cluster = api_server(kubeconfig, context, env)
-    if cluster is not None:
-        require_reachable(*cluster)
+@dataclass(frozen=True)
+class KubernetesTarget:
+    """`Target` for Kubernetes: one Secret per secret, a Deployment and a Service per function."""
 
+    options: KubernetesOptions = field(default_factory=KubernetesOptions)
+    rules: KubernetesRules = RULES
 
-def declare(
-    plan: DeployPlan,
-    secret_values: SecretValues,
-    checksum_key: pulumi.Input[str],
-    options: KubernetesOptions,
-    parent: pulumi.Resource,
-) -> DeclareWorkload:
-    """Declare the namespaces and secrets of `plan`; returns what declares each function's workload."""
-    opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
-    namespaces: dict[str, pulumi.Resource] = {}
-    if options.create_namespaces:
-        for name in sorted({f.namespace for f in plan.functions.values()}):
-            namespaces[name] = k8s.core.v1.Namespace(
-                name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), opts=opts
+    def declare_secrets(
+        self, plan: DeployPlan, secret_values: SecretValues, parent: pulumi.Resource
+    ) -> KubernetesSecrets:
+        """The namespaces (with `createNamespaces`) and the Secrets of `plan`."""
+        options = self.options
+        opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
+        namespaces: dict[str, pulumi.Resource] = {}
+        if options.create_namespaces:
+            for name in sorted({f.namespace for f in plan.functions.values()}):
+                namespaces[name] = k8s.core.v1.Namespace(
+                    name, metadata=k8s.meta.v1.ObjectMetaArgs(name=name), opts=opts
+                )
+        secrets = {
+            key: _secret(
+                secret,
+                secret_values.files(secret.name),
+                _adopting(secret, options.adopt_secrets, _in(namespaces, secret.namespace, opts)),
             )
-    secrets = {
-        key: _secret(
-            secret,
-            secret_values.files(secret.name),
-            _adopting(secret, options.adopt_secrets, _in(namespaces, secret.namespace, opts)),
-        )
-        for key, secret in plan.secrets.items()
-    }
+            for key, secret in plan.secrets.items()
+        }
+        return KubernetesSecrets(namespaces, secrets)
 
-    def workload(fn: FunctionPlan, under: pulumi.ResourceOptions) -> DeployedFunction:
+    def declare_workload(
+        self,
+        fn: FunctionPlan,
+        secrets: KubernetesSecrets,
+        rollout_checksum: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> DeployedFunction:
+        """The function's Deployment and Service (or its `Function`); the pod template carries
+        `rollout_checksum`, so a changed secret rolls the pods."""
+        options = self.options
         fn_opts = _in(
-            namespaces,
+            secrets.namespaces,
             fn.namespace,
-            pulumi.ResourceOptions.merge(under, pulumi.ResourceOptions(provider=options.provider)),
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=options.provider)),
         )
-        checksum = secret_checksum(checksum_key, secret_values, [s.name for s in fn.secrets])
+        mounted = tuple(secrets.secrets[s.resource_name] for s in fn.secrets)
         if options.workload == "function-crd":
-            workloads: tuple[pulumi.CustomResource, ...] = (_function_resource(fn, checksum, fn_opts),)
-        else:
-            # A Deployment whose pods never get ready (missing image, crash on start) fails the
-            # update with the provider's reason after this, not after its 10-minute default.
-            awaited = pulumi.ResourceOptions.merge(
-                fn_opts,
-                pulumi.ResourceOptions(
-                    custom_timeouts=pulumi.CustomTimeouts(
-                        create=options.ready_timeout, update=options.ready_timeout
-                    )
-                ),
-            )
-            workloads = (
-                _deployment(fn, checksum, options, awaited),
-                _service(fn, options.skip_await, awaited),
-            )
-        return DeployedFunction(workloads, tuple(secrets[s.resource_name] for s in fn.secrets))
-
-    return workload
+            return DeployedFunction((_function_resource(fn, rollout_checksum, fn_opts),), mounted)
+        # A Deployment whose pods never get ready (missing image, crash on start) fails the
+        # update with the provider's reason after this, not after its 10-minute default.
+        awaited = pulumi.ResourceOptions.merge(
+            fn_opts,
+            pulumi.ResourceOptions(
+                custom_timeouts=pulumi.CustomTimeouts(
+                    create=options.ready_timeout, update=options.ready_timeout
+                )
+            ),
+        )
+        workloads = (
+            _deployment(fn, rollout_checksum, options, awaited),
+            _service(fn, options.skip_await, awaited),
+        )
+        return DeployedFunction(workloads, mounted)
 
 
 def _in(

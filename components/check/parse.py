@@ -1,9 +1,8 @@
 """Post-deploy invoke checks: the `checks` config, read into one `CheckSpec` per function.
 
-Pure Python (no Pulumi): `parse_checks` validates the config against the stack's functions,
-`resolve_gateway` picks the gateway as faas-cli does, and `answer_matches` / `describe_expectation`
-say what a passing answer is. `components/invoke_check.py` is the resource that runs the probes
-(and stores a spec as its properties).
+Pure Python (no Pulumi): `parse_checks` validates the config against the stack's functions and
+`resolve_gateway` picks the gateway as faas-cli does; `answer.py` says what a passing answer is and
+`resource.py` is the resource that runs the probes (and stores a spec as its properties).
 
 Config (`checks`, an object keyed by function name; every key optional):
 
@@ -33,29 +32,37 @@ auth, as a secret input, and prints the URL without them.
 
 from __future__ import annotations
 
-import base64
 import difflib
 import re
-import urllib.parse
-from collections.abc import Collection, Iterable, Mapping
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterable, Mapping
 
-import re2
-
+from components.check.service_proxy import is_proxy_url, path_problem, proxy_url
+from components.check.spec import (
+    DEFAULT_METHOD,
+    DEFAULT_TIMEOUT_SECONDS,
+    FRAMING_HEADERS,
+    MAX_TIMEOUT_SECONDS,
+    METHODS,
+    CheckSpec,
+    as_integer,
+    header_value_problem,
+)
 from components.errors import InputError
-from components.plan import WATCHDOG_PORT
-from components.service_proxy import ClusterAccess, path_problem, proxy_url
+from components.kubeconfig import ClusterAccess
+from components.plan import SECRET_NAME, WATCHDOG_PORT
+from components.regex import RegexError, compile_go_regex
+from components.urls import (
+    lower_outside_userinfo,
+    split_userinfo,
+    url_problem,
+    userinfo_problem,
+    without_userinfo,
+)
+from components.values import describe
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
-DEFAULT_METHOD = "POST"
-DEFAULT_TIMEOUT_SECONDS = 120.0
-MAX_TIMEOUT_SECONDS = 3600.0
-CREDENTIALS = "<url credentials>"
-"""The `secret_values` key of a URL's `user:password`; no OpenFaaS secret can have this name."""
-METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 
-FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
+
 KEYS = (
     "method", "path", "url", "body", "headers", "expectStatus", "expectBody", "expectBodyRegex",
     "refusedWithoutSecret", "timeoutSeconds", "enabled",
@@ -64,51 +71,6 @@ KEYS = (
 
 class CheckConfigError(InputError):
     """The `checks` config cannot be used; the message names the function and the fix."""
-
-
-@dataclass(frozen=True)
-class CheckSpec:
-    """One function's invoke check, fully resolved (the URL is absolute).
-
-    `secret_headers` maps a header to the OpenFaaS secret whose value it carries.
-    `expect_status` None means "any answer that is not 5xx or 404" (readiness).
-    `refused_probe`: also send the request without the secret headers; it passes when that
-    answer does NOT satisfy the expectation (status and body), i.e. the function refused.
-    `credentials`: `user:password` taken out of the URL, sent as Basic auth (never a property).
-    `cluster_secret`: the kubeconfig path or context is secret config, so the check's resource
-    passes both as secrets (never a property of its own).
-    """
-
-    function: str
-    url: str
-    method: str = DEFAULT_METHOD
-    body: str = ""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    secret_headers: Mapping[str, str] = field(default_factory=dict)
-    expect_status: int | None = None
-    expect_body: str | None = None
-    expect_body_regex: str | None = None
-    refused_probe: bool = False
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
-    enabled: bool = True
-    kubeconfig: str = ""
-    kube_context: str = ""
-    credentials: str | None = field(default=None, repr=False)
-    cluster_secret: bool = field(default=False, repr=False)
-
-    @property
-    def cluster(self) -> ClusterAccess:
-        """The kubeconfig and context that reach a `kubernetes-api://` URL."""
-        return ClusterAccess(self.kubeconfig, self.kube_context)
-
-    @property
-    def secret_names(self) -> tuple[str, ...]:
-        """The OpenFaaS secrets the headers reference, sorted, without repeats."""
-        return tuple(sorted(set(self.secret_headers.values())))
-
-    def missing_secrets(self, given: Collection[str]) -> list[str]:
-        """The secrets the headers reference that are not in `given`, sorted."""
-        return [name for name in self.secret_names if name not in given]
 
 
 def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, env: Mapping[str, str]) -> str:
@@ -127,7 +89,7 @@ def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, en
         gateway, source = env["OPENFAAS_URL"], "the OPENFAAS_URL environment variable"
     else:
         gateway, source = DEFAULT_GATEWAY, "the default"
-    gateway = _lower_outside_userinfo(gateway.rstrip("/"))
+    gateway = lower_outside_userinfo(gateway.rstrip("/"))
     scheme = re.match(r"([a-z][a-z0-9+.-]*)://", gateway)
     if scheme and scheme.group(1) not in ("http", "https"):
         raise CheckConfigError(
@@ -146,112 +108,6 @@ def resolve_gateway(config_gateway: str | None, provider_gateway: str | None, en
             "e.g. http://127.0.0.1:8080"
         )
     return gateway
-
-
-def _lower_outside_userinfo(url: str) -> str:
-    scheme, userinfo, rest = _userinfo_parts(url)
-    return scheme.lower() + (userinfo + "@" if userinfo is not None else "") + rest.lower()
-
-
-def _userinfo_parts(url: str) -> tuple[str, str | None, str]:
-    """(`scheme://` or "", the text between it and the URL's last `@` or None, the rest).
-
-    The last `@`, wherever it is: a password holding `/`, `?` or `#` unencoded makes a URL parser
-    end the authority inside it, so only this split never leaves part of a password elsewhere.
-    """
-    match = re.fullmatch(r"(?s)([A-Za-z][A-Za-z0-9+.-]*://)?(.*)", url)
-    assert match is not None  # the pattern matches any text
-    scheme, rest = match.group(1) or "", match.group(2)
-    if "@" not in rest:
-        return scheme, None, rest
-    userinfo, _, rest = rest.rpartition("@")
-    return scheme, userinfo, rest
-
-
-def url_userinfo(url: str) -> str | None:
-    """The `user:password` a URL is written with (the text between `://` and its last `@`, not
-    decoded), or None when it has none."""
-    return _userinfo_parts(url)[1]
-
-
-def userinfo_problem(url: str) -> str | None:
-    """Why the `@` of `url` cannot be told apart (as a phrase, never quoting the URL), or None.
-
-    An `@` after the host (in the path, query or `#` part) means either a password holding an
-    unencoded `/`, `?` or `#`, which URL parsers (this one, faas-cli's, urllib3's) end the host
-    at, so the password would be sent as the host or path; or an `@` meant for the path. Both
-    are refused: the fix is the same, percent-encoding.
-    """
-    userinfo = url_userinfo(url)
-    if userinfo is None or not re.search(r"[/?#]", userinfo):
-        return None
-    return (
-        "has an '@' after its host (in the path, query or '#' part), so a password before it would be "
-        "read as host or path: percent-encode '/', '?', '#' and '@' in the user name and password "
-        "(%2F %3F %23 %40), e.g. http://admin:pa%2Fss@gateway:8080, and write an '@' in the path or "
-        "query as %40"
-    )
-
-
-def split_userinfo(url: str) -> tuple[str, str | None]:
-    """(the URL without `user:password@`, `user:password` percent-decoded, or None).
-
-    Split at the URL's last `@`, so a URL that `userinfo_problem` refuses keeps no password.
-    """
-    scheme, userinfo, rest = _userinfo_parts(url)
-    if userinfo is None:
-        return url, None
-    user, _, password = userinfo.partition(":")
-    return scheme + rest, f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}"
-
-
-def without_userinfo(url: str) -> str:
-    """The URL with everything between `scheme://` and its last `@` removed, for messages."""
-    return split_userinfo(url)[0]
-
-
-def basic_auth(credentials: str) -> str:
-    """The Authorization header value for `user:password`."""
-    return "Basic " + base64.b64encode(credentials.encode("utf-8")).decode("ascii")
-
-
-def url_problem(url: str) -> str | None:
-    """Why `url` cannot be requested (as a phrase: "has a space ..."), or None when it can."""
-    if re.search(r"[\x00-\x1f\x7f]", url):
-        return "holds a control character (a line break or tab, say); remove it"
-    if " " in url:
-        return "holds a space; write it as %20"
-    if not url.isascii():
-        return "holds a character that is not ASCII; percent-encode it (UTF-8)"
-    try:
-        parts = urllib.parse.urlsplit(url)
-        port = parts.port
-    except ValueError as error:
-        if "port" in str(error).lower():
-            return "has a port that is not a number from 1 to 65535"
-        return "is not a valid URL (an unclosed '[' in the host?)"
-    if parts.scheme not in ("http", "https"):
-        return "is not an http:// or https:// URL"
-    if not parts.hostname:
-        return "has no host name"
-    if port is not None and not 1 <= port <= 65535:
-        return "has a port that is not a number from 1 to 65535"
-    if re.search(r":[^\]:]*$", parts.netloc.rpartition("@")[2]) and port is None:
-        return "has a ':' after the host but no port number"
-    if parts.fragment:
-        return "has a '#' part, which is never sent; remove it (or write '#' as %23)"
-    return None
-
-
-def header_value_problem(value: str) -> str | None:
-    """Why `value` cannot be sent as an HTTP header value (never quoting it), or None."""
-    if "\r" in value or "\n" in value:
-        return "holds a line break (CR or LF), which would end the header"
-    if re.search(r"[\x00-\x08\x0a-\x1f\x7f]", value):
-        return "holds a control character"
-    if not all(ord(c) < 256 for c in value):
-        return "holds a character outside Latin-1, which HTTP headers cannot carry"
-    return None
 
 
 def default_url(gateway: str, function: str, namespace: str = "") -> str:
@@ -340,12 +196,11 @@ def _parse_entry(
         )
     if expect_body_regex is not None:
         try:
-            _re2(expect_body_regex)
-        except re2.error as exc:
-            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            compile_go_regex(expect_body_regex)
+        except RegexError as error:
             raise CheckConfigError(
                 f"{where}.expectBodyRegex: {expect_body_regex!r} is not a valid regular "
-                f"expression ({reason}); fix it (RE2 syntax, as Go's regexp: no lookaround or "
+                f"expression ({error.reason}); fix it (RE2 syntax, as Go's regexp: no lookaround or "
                 "backreferences) or use expectBody for a plain substring"
             ) from None
     refused = _bool(entry, "refusedWithoutSecret", where, False)
@@ -372,18 +227,11 @@ def _parse_entry(
         refused_probe=refused,
         timeout_seconds=_timeout(entry.get("timeoutSeconds"), where),
         enabled=_bool(entry, "enabled", where, True),
-        kubeconfig=api_server.kubeconfig if api_server and url.startswith("kubernetes-api:") else "",
-        kube_context=api_server.context if api_server and url.startswith("kubernetes-api:") else "",
+        kubeconfig=api_server.kubeconfig if api_server and is_proxy_url(url) else "",
+        kube_context=api_server.context if api_server and is_proxy_url(url) else "",
         credentials=credentials,
-        cluster_secret=bool(api_server and api_server.secret and url.startswith("kubernetes-api:")),
+        cluster_secret=bool(api_server and api_server.secret and is_proxy_url(url)),
     )
-
-
-@lru_cache(maxsize=256)
-def _re2(pattern: str) -> re2._Regexp:
-    options = re2.Options()
-    options.log_errors = False  # RE2 would print the error (and the pattern) to stderr
-    return re2.compile(pattern, options)
 
 
 def _url(
@@ -470,7 +318,7 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
         secret_name = value["secret"]
         if secret_name not in mounted:
             mounts = f"it mounts: {', '.join(mounted)}" if mounted else "it mounts no secrets"
-            if not _SECRET_NAME.fullmatch(secret_name):
+            if not SECRET_NAME.fullmatch(secret_name):
                 # A text that cannot be a secret's name may well be a secret's value: not quoted.
                 raise CheckConfigError(
                     f"{at}: function {name!r} does not mount the secret named there ({mounts}), which "
@@ -486,8 +334,6 @@ def _headers(name: str, raw: object, where: str, function: object) -> tuple[dict
 
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+", re.ASCII)
-# What either target takes as a secret's name (Kubernetes' is lower case only).
-_SECRET_NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?", re.ASCII)
 
 
 def _header_name_problem(header: str) -> str:
@@ -532,19 +378,6 @@ def _timeout(value: object, where: str) -> float:
             "an update would wait that long for a function that never answers; give at most 3600"
         )
     return seconds
-
-
-def as_integer(value: object) -> int | None:
-    """`value` as an int (an int, an integral float, or digits), else None; never a bool."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value)
-    return None
 
 
 def _bool(entry: Mapping[object, object], key: str, where: str, default: bool) -> bool:
@@ -593,16 +426,9 @@ def _suggest(word: str, candidates: Iterable[str]) -> str:
 
 def _shape(value: object) -> str:
     """What a value is, without its content (a header value may be a pasted secret)."""
-    if isinstance(value, Mapping):
-        keys = ", ".join(sorted(str(k) for k in value))
-        return f"an object with keys {keys}" if keys else "an empty object"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
         return "a number (quote it to send it as text)"
-    return "null" if value is None else type(value).__name__
+    return describe(value)
 
 
 def _show(value: object) -> str:
@@ -611,43 +437,3 @@ def _show(value: object) -> str:
     if value is None:
         return "null"
     return repr(value)
-
-
-# ---------------------------------------------------------------- what a passing answer is
-
-
-def is_readiness_answer(status: int) -> bool:
-    """Readiness: the function answered, not with a 5xx nor a gateway 404."""
-    return status < 500 and status != 404
-
-
-def body_matches(spec: CheckSpec, body: str) -> bool:
-    """True when the body satisfies expectBody / expectBodyRegex (or neither is set)."""
-    if spec.expect_body is not None:
-        return spec.expect_body in body
-    if spec.expect_body_regex is not None:
-        return _re2(spec.expect_body_regex).search(body) is not None
-    return True
-
-
-def status_matches(spec: CheckSpec, status: int) -> bool:
-    """True when the status is `expectStatus`, or a readiness answer when that is unset."""
-    return is_readiness_answer(status) if spec.expect_status is None else status == spec.expect_status
-
-
-def answer_matches(spec: CheckSpec, status: int, body: str) -> bool:
-    """True when an answer satisfies the spec's status and body expectations."""
-    return status_matches(spec, status) and body_matches(spec, body)
-
-
-def describe_expectation(spec: CheckSpec) -> str:
-    """What the spec expects, for messages: `HTTP 200 and a body containing 'Unlocked'`."""
-    if spec.expect_status is None:
-        status = "an answer that is not HTTP 5xx or 404"
-    else:
-        status = f"HTTP {spec.expect_status}"
-    if spec.expect_body is not None:
-        return f"{status} and a body containing {spec.expect_body!r}"
-    if spec.expect_body_regex is not None:
-        return f"{status} and a body matching /{spec.expect_body_regex}/"
-    return status

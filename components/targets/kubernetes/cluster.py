@@ -11,18 +11,22 @@ from __future__ import annotations
 import os
 import socket
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 
+import pulumi
+import pulumi_kubernetes as k8s
 import yaml
 
-from components.check_config import without_userinfo
 from components.errors import InputError
+from components.kubeconfig import YAML_LOADER, is_inline_kubeconfig
+from components.urls import without_userinfo
 
 MAX_KUBECONFIG_BYTES = 4 << 20
+
+
 # What a kubeconfig may expand to through aliases and merge keys; real ones are far below it.
 MAX_KUBECONFIG_VALUES = 100_000
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class ClusterUnreachable(InputError):
@@ -31,30 +35,6 @@ class ClusterUnreachable(InputError):
 
 class KubeconfigError(InputError):
     """The kubeconfig names an API server that is not a usable URL; the message says where."""
-
-
-def is_inline_kubeconfig(kubeconfig: str | None) -> bool:
-    """True when `kubernetes:kubeconfig` holds the kubeconfig's content rather than a path to it.
-
-    Content when it spans lines or starts with `{`; else, as pulumi-kubernetes decides, a path
-    when a file is there (`~` expanded), and content when it reads as a YAML mapping (one line:
-    `--- {...}`, say). When unsure it is content: content is kept secret, a path is shown.
-    """
-    if not kubeconfig:
-        return False
-    text = str(kubeconfig)
-    if "\n" in text or "\r" in text or text.lstrip().startswith("{"):
-        return True
-    try:
-        if Path(text).expanduser().exists():
-            return False
-    except (OSError, ValueError, RuntimeError):  # a NUL, a name too long, an unknown ~user
-        pass
-    try:
-        # composed, not constructed: linear however many aliases and merge keys it holds
-        return isinstance(yaml.compose(text, Loader=_LOADER), yaml.MappingNode)
-    except (yaml.YAMLError, RecursionError, ValueError):
-        return False
 
 
 def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
@@ -90,7 +70,7 @@ def _load(text: str, source: str) -> object:
     """The kubeconfig's data, None when it is not YAML; `KubeconfigError` when it would expand
     beyond `MAX_KUBECONFIG_VALUES` (PyYAML copies merged mappings: `<<: [*a, *a]` nested is
     exponential, so the composed graph is measured before anything is constructed)."""
-    loader = _LOADER(text)
+    loader = YAML_LOADER(text)
     try:
         root = loader.get_single_node()
         too_large = root is not None and _expanded_size(root, {}) > MAX_KUBECONFIG_VALUES
@@ -172,3 +152,34 @@ def require_reachable(server: str, source: str, timeout: float = 3.0) -> None:
         "start the cluster, or point `pulumi config set kubernetes:kubeconfig <path>` "
         "(and `kubernetes:context`) at one that runs"
     )
+
+
+def provider(
+    kubeconfig: str | None, context: str | None, *, secret_keys: Collection[str] = ()
+) -> k8s.Provider:
+    """Our own provider, so a changed secret updates the Secret in place instead of deleting it
+    first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config.
+
+    `secret_keys` ("kubeconfig", "context") were set as secret config: those are passed as
+    secrets, and so is a kubeconfig's content (its credentials) whichever way it was set.
+    """
+
+    def kept(key: str, value: str | None) -> pulumi.Input[str] | None:
+        inline = key == "kubeconfig" and is_inline_kubeconfig(value)
+        return pulumi.Output.secret(value) if value is not None and (key in secret_keys or inline) else value
+
+    # The name "kubernetes" and these options are in every existing stack's state: keep them.
+    return k8s.Provider(
+        "kubernetes",
+        kubeconfig=kept("kubeconfig", kubeconfig),
+        context=kept("context", context),
+        enable_secret_mutable=True,
+    )
+
+
+def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> None:
+    """Raise `ClusterUnreachable` unless the provider's API server accepts connections: the
+    provider would preview an unreachable cluster as empty, and a reviewer approve that."""
+    cluster = api_server(kubeconfig, context, env)
+    if cluster is not None:
+        require_reachable(*cluster)

@@ -24,22 +24,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from components.check.answer import MAX_BODY_BYTES
+from components.kubeconfig import ClusterAccess
+
 API_PROXY_SCHEME = "kubernetes-api"
-MAX_BODY_BYTES = 1 << 20
-
-
-@dataclass(frozen=True)
-class ClusterAccess:
-    """Which kubeconfig and context reach the cluster; empty means the defaults.
-
-    `kubeconfig` is a file path ("" = `$KUBECONFIG`, else `~/.kube/config`); `context` a context
-    name ("" = the kubeconfig's current context). `secret`: either was set as secret config, so
-    the check passes both as secrets.
-    """
-
-    kubeconfig: str = ""
-    context: str = ""
-    secret: bool = False
 
 
 @dataclass(frozen=True)

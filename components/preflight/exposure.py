@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from components.check_config import CheckSpec, header_value_problem, split_userinfo
+from components.check.spec import CheckSpec, header_value_problem
 from components.errors import InputError
 from components.redaction import SecretIndex
 from components.settings import Settings
 from components.stackfile import StackFile
+from components.urls import split_userinfo
 
 STATE_RISK = "which would be stored unencrypted in the state and shown in previews"
 STATE_RISK_IF = "it would be stored unencrypted in the state and shown in previews"

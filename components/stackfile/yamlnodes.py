@@ -4,7 +4,7 @@ Every complaint names the file and the node's line (`StackFileError`). Scalars s
 explicit tags (`!!binary`, `!!bool`, `!!int`, ...) are checked or decoded as yaml.v3 does; `<<`
 merge keys fill a mapping after its own keys. Work is bounded: every value read (merged or aliased
 ones too) counts against `MAX_VALUES`, so `<<: [*a, *a]` bombs stop with an error instead of
-running for ever. What each key means is not known here (that is `components/stackfile.py`).
+running for ever. What each key means is not known here (that is `reader.py`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 from components.errors import StackFileError
-from components.yamltree import NULLS, Node, Scalar, Sequence, is_null
-from components.yamltree import Mapping as MappingNode
+from components.stackfile.yamltree import NULLS, Node, Scalar, Sequence, is_null
+from components.stackfile.yamltree import Mapping as MappingNode
 
 # yaml.v3 into a Go bool: YAML 1.2 booleans when plain, and YAML 1.1 words in any style.
 _PLAIN_TRUE = {"true", "True", "TRUE"}

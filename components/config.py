@@ -1,0 +1,395 @@
+"""The program's Pulumi stack config, read in one place: only `__main__.py` imports this module.
+
+`read_inputs` turns `pulumi.Config` into plain values (`Settings`, the secret values as secret
+Outputs, the `kubernetes:` provider config) and runs the preflight over them; every message it
+raises or warns has the secret values redacted, read raw before anything validates them.
+A secret is text (`secrets.<name>: value`), binary (`secrets.<name>.base64: ...`) or several files
+(`secrets.<name>.files.<file>: value`, each file text or `{base64: ...}`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import dataclasses
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pulumi
+import yaml
+
+from components.errors import InputError
+from components.openfaas_stack import OpenFaaSStackArgs
+from components.preflight import Inputs, preflight
+from components.redaction import SecretIndex, redactor
+from components.secret_values import SecretValues, secret_values
+from components.settings import CHECK_ROUTES, PULL_POLICIES, WORKLOADS, ConfigError, Settings, config_file
+from components.stackfile import default_stack_path
+from components.targets import RULES, TARGET_NAMES
+from components.targets.kubernetes import KubernetesOptions
+from components.targets.kubernetes.rules import dns_label_suggestion
+from components.targets.swarm import SwarmOptions
+from components.urls import url_userinfo
+from components.values import describe
+
+KUBE_KEYS = ("kubeconfig", "context")
+
+
+def read_inputs(
+    config: pulumi.Config, kube_config: pulumi.Config, project_dir: Path, env: Mapping[str, str]
+) -> Inputs:
+    """Read the config, then check every input (`preflight`); raises `InputError` with every
+    secret value redacted from its message, and redacts the warnings too.
+
+    A value can reach a message by ways no single check foresees (a `${VAR}` that holds it, a
+    key, a config setting), so the redaction covers everything, not only what is known to hold one.
+    """
+    redact = _secret_redactor(config)
+    try:
+        settings, values = read_settings(config, project_dir)
+        settings = dataclasses.replace(
+            settings,
+            kubeconfig=kube_config.get("kubeconfig"),
+            kube_context=kube_config.get("context"),
+            secret_kube_keys=frozenset(
+                key for key in KUBE_KEYS if pulumi.runtime.is_config_secret(kube_config.full_key(key))
+            ),
+        )
+        inputs = preflight(settings, values, project_dir, env)
+    except InputError as error:
+        raise InputError([redact(problem) for problem in error.problems], redact(error.where)) from None
+    return dataclasses.replace(inputs, warnings=tuple(redact(warning) for warning in inputs.warnings))
+
+
+def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | None) -> OpenFaaSStackArgs:
+    """The component's arguments: the checked plan, the secret values, the checks, the target options."""
+    settings = inputs.settings
+    return OpenFaaSStackArgs(
+        plan=inputs.plan,
+        secret_values=inputs.secret_values,
+        checks=inputs.checks,
+        kubernetes=KubernetesOptions(
+            workload=settings.kubernetes_workload,
+            skip_await=settings.skip_await,
+            image_pull_policy=settings.image_pull_policy,
+            ready_timeout=settings.ready_timeout,
+            create_namespaces=settings.create_namespaces,
+            adopt_secrets=settings.adopt_secrets,
+            provider=kubernetes_provider,
+        ),
+        swarm=SwarmOptions(
+            network=settings.swarm_network,
+            published_ports=settings.published_ports,
+            converge_timeout=settings.swarm_converge_timeout,
+        ),
+    )
+
+
+# Shorter secret values are not redacted from messages: they would garble them (and are warned about).
+MIN_REDACTED_CHARS = 8
+
+
+def _secret_redactor(config: pulumi.Config) -> Callable[[str], str]:
+    """Redacts each value under the `secrets` config, read raw, before anything validates it."""
+    try:
+        raw = json.loads(pulumi.runtime.get_config(config.full_key("secrets")) or "null")
+    except (TypeError, ValueError, RecursionError):
+        raw = None
+    values = [value for value in _texts(raw) if len(value.strip()) >= MIN_REDACTED_CHARS]
+    # and the form a rename hint would propose for a function named with the value
+    hints = [hint for hint in map(dns_label_suggestion, values) if len(hint) >= MIN_REDACTED_CHARS]
+    return redactor([*values, *hints])
+
+
+def _texts(value: object, depth: int = 0) -> Iterator[str]:
+    """Every text a secrets config value holds, and what its `{base64: ...}` entries decode to."""
+    if depth > 16:  # deeper is refused by read_settings
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        yield str(value)
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            if key == "base64" and isinstance(inner, str):
+                with contextlib.suppress(binascii.Error, ValueError):
+                    yield base64.b64decode(inner, validate=False).decode("utf-8")
+            yield from _texts(inner, depth + 1)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _texts(inner, depth + 1)
+
+
+def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, SecretValues]:
+    """Read the project's config; returns the settings and the secret values as secret Outputs."""
+    secrets = _read_secrets(config)
+    # An invalid setting is quoted in its error, unless it holds a secret's value.
+    texts = SecretValues({}, secrets).texts()
+    target = config.get("target") or "kubernetes"
+    if target not in TARGET_NAMES:
+        raise ConfigError(
+            config_file(),
+            f"config 'target' is {_quote(target, texts)}; it must be one of {', '.join(TARGET_NAMES)}: "
+            "run `pulumi config set target kubernetes` (or `swarm`)",
+        )
+    stack_file = config.get("stackFile")
+    workload = _choice(config, "kubernetesWorkload", WORKLOADS, texts)
+    pull_policy = _choice(
+        config, "imagePullPolicy", PULL_POLICIES, texts, " (as a container's imagePullPolicy)"
+    )
+    if config.get("kubernetesReadyTimeout") == "0":
+        raise ConfigError(
+            config_file(),
+            "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
+            "(not to wait at all, set `pulumi config set skipAwait true`)",
+        )
+    check_via = _choice(config, "checkVia", CHECK_ROUTES, texts)
+    if check_via == "kubernetes-api" and target != "kubernetes":
+        raise ConfigError(
+            config_file(), "config 'checkVia' is 'kubernetes-api', which needs target kubernetes"
+        )
+    defaults = _project_defaults(project_dir)
+    set_keys = frozenset(
+        key
+        for rules in RULES.values()
+        for key in rules.config_keys
+        if _differs_from_default(config.get(key), defaults, key)
+    )
+    settings = Settings(
+        target=target,
+        stack_file=project_dir / stack_file if stack_file else default_stack_path(project_dir),
+        namespace=config.get("namespace") or "openfaas-fn",
+        gateway=config.get("gateway") or "",
+        filter=config.get("filter") or "",
+        regex=config.get("regex") or "",
+        secret_files={name: tuple(sorted(files)) for name, files in secrets.items()},
+        secret_sizes={
+            name: {file: len(data) for file, data in files.items()} for name, files in secrets.items()
+        },
+        empty_secrets=frozenset(name for name, files in secrets.items() if not all(files.values())),
+        kubernetes_workload=workload,
+        skip_await=_bool(config, "skipAwait"),
+        image_pull_policy=pull_policy,
+        ready_timeout=_duration(config, "kubernetesReadyTimeout", "5m", texts),
+        check_via=check_via,
+        create_namespaces=_bool(config, "createNamespaces"),
+        adopt_secrets=frozenset(_names(config, "adoptSecrets")),
+        swarm_network=config.get("swarmNetwork") or "",
+        swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m", texts),
+        published_ports=_ports(config),
+        checks=_object(config, "checks"),
+        set_keys=set_keys,
+        warnings=tuple(_credential_warnings(config)),
+    )
+    return settings, secret_values(secrets)
+
+
+def _choice(
+    config: pulumi.Config, key: str, choices: tuple[str, ...], texts: Mapping[str, str], hint: str = ""
+) -> str:
+    """The value of `key`, one of `choices` (the first is the default)."""
+    value = config.get(key) or choices[0]
+    if value not in choices:
+        raise ConfigError(
+            config_file(),
+            f"config '{key}' is {_quote(value, texts)}; it must be one of {', '.join(choices)}{hint}",
+        )
+    return value
+
+
+def _quote(value: str, texts: Mapping[str, str]) -> str:
+    """`value` quoted for a message, or a phrase saying it is not shown when it holds a secret's
+    value (one of `texts`, `SecretValues.texts`)."""
+    return "a secret's value (not shown)" if SecretIndex(texts).holds(value) else repr(value)
+
+
+def _project_defaults(project_dir: Path) -> Mapping[str, object]:
+    """The `default:` of each config key Pulumi.yaml declares (Pulumi fills them in)."""
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    declared = project.get("config") if isinstance(project, dict) else None
+    if not isinstance(declared, dict):
+        return {}
+    return {str(k): v["default"] for k, v in declared.items() if isinstance(v, dict) and "default" in v}
+
+
+def _differs_from_default(value: str | None, defaults: Mapping[str, object], key: str) -> bool:
+    """True when the user set `key` to something other than Pulumi.yaml's default."""
+    if value is None:
+        return False
+    if key not in defaults:
+        return True
+    default = defaults[key]
+    if isinstance(default, str):
+        return value != default
+    try:
+        return bool(json.loads(value) != default)
+    except ValueError:
+        return True
+
+
+def _credential_warnings(config: pulumi.Config) -> list[str]:
+    """Warnings for a URL password kept in plain text in the stack's config file."""
+    urls = [("gateway", "gateway", config.get("gateway") or "", "gateway <url>")]
+    checks = _object(config, "checks")
+    if isinstance(checks, dict):
+        urls += [
+            ("checks", f"checks.{name}.url", entry["url"], f"--path 'checks.{name}.url' <url>")
+            for name, entry in sorted(checks.items())
+            if isinstance(entry, dict) and isinstance(entry.get("url"), str)
+        ]
+    warnings: list[str] = []
+    for key, where, url, command in urls:
+        userinfo = url_userinfo(url)
+        if userinfo and ":" in userinfo and not pulumi.runtime.is_config_secret(config.full_key(key)):
+            warnings.append(
+                f"{config_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
+                f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"
+            )
+    return warnings
+
+
+def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
+    key = config.full_key("secrets")
+    try:
+        parsed = json.loads(pulumi.runtime.get_config(key) or "{}")
+    except RecursionError:
+        raise ConfigError(
+            config_file(), _too_deep("secrets", "--secret --path 'secrets.<name>' <value>")
+        ) from None
+    except (TypeError, ValueError):
+        parsed = None
+    if not isinstance(parsed, dict):
+        kind = "plain text" if parsed is None else describe(parsed)  # JSON that did not parse is text
+        raise ConfigError(
+            config_file(),
+            f"config 'secrets' must be an object of OpenFaaS secret name -> value, not {kind}: "
+            "remove it with `pulumi config rm secrets` and set each secret with "
+            "`pulumi config set --secret --path 'secrets.<name>' <value>`",
+        )
+    if parsed and not pulumi.runtime.is_config_secret(key):
+        raise ConfigError(
+            config_file(),
+            "config 'secrets' is stored in plain text in the stack's config file: remove it with "
+            "`pulumi config rm secrets` and set each value with "
+            "`pulumi config set --secret --path 'secrets.<name>' <value>`",
+        )
+    return {name: _secret_files(name, value) for name, value in parsed.items()}
+
+
+def _secret_files(name: str, value: object) -> dict[str, bytes]:
+    """`value` as file name -> content: text, `{base64: ...}`, or `{files: {file: text | {base64: ...}}}`."""
+    if isinstance(value, dict) and set(value) == {"files"} and isinstance(value["files"], dict):
+        if not value["files"]:
+            raise ConfigError(config_file(), f"config 'secrets.{name}.files' is empty: add at least one file")
+        return {file: _content(f"{name}.files.{file}", content) for file, content in value["files"].items()}
+    return {name: _content(name, value)}
+
+
+def _content(where: str, value: object) -> bytes:
+    if isinstance(value, str):
+        return value.encode()
+    if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
+        try:
+            return base64.b64decode(value["base64"], validate=True)
+        except (binascii.Error, ValueError):
+            raise ConfigError(
+                config_file(),
+                f"config 'secrets.{where}.base64' is not valid base64: encode the file with "
+                f"`base64 -w0 <file> | pulumi config set --secret --path 'secrets.{where}.base64'`",
+            ) from None
+    raise ConfigError(
+        config_file(),
+        f"config 'secrets.{where}' must be text, {{base64: ...}} or (for several files) "
+        f"{{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`",
+    )
+
+
+def _names(config: pulumi.Config, key: str) -> list[str]:
+    raw = _object(config, key) or []
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        raise ConfigError(
+            config_file(),
+            f"config '{key}' must be a list of secret names, "
+            f"e.g. `pulumi config set --path '{key}[0]' <name>`",
+        )
+    return raw
+
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", re.ASCII)
+
+
+_SECONDS_PER = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+MAX_WAIT = "24h"
+
+
+def _duration(config: pulumi.Config, key: str, default: str, texts: Mapping[str, str]) -> str:
+    """A Go duration (`90s`, `1m30s`), at most `MAX_WAIT`: a rollout still waiting after a day is
+    stuck, and a longer wait only hides it (Go's own limit, about 292 years, wraps around)."""
+    value = config.get(key) or default
+    if value != "0" and not re.fullmatch(f"(?:{_DURATION_PART.pattern})+", value, re.ASCII):
+        raise ConfigError(
+            config_file(),
+            f"config '{key}' is {_quote(value, texts)}: give a duration such as 90s or 2m, or 0 not to wait",
+        )
+    seconds = sum(float(n) * _SECONDS_PER[unit] for n, unit in _DURATION_PART.findall(value))
+    if seconds > 24 * 3600:
+        raise ConfigError(
+            config_file(),
+            f"config '{key}' is {_quote(value, texts)}, more than {MAX_WAIT}: give at most {MAX_WAIT}",
+        )
+    return value
+
+
+def _bool(config: pulumi.Config, key: str) -> bool:
+    try:
+        return bool(config.get_bool(key))
+    except pulumi.ConfigTypeError:
+        raise ConfigError(config_file(), f"config '{key}' must be true or false") from None
+
+
+def _object(config: pulumi.Config, key: str) -> object:
+    raw = config.get(key)
+    if raw is None:
+        return None
+    try:
+        return json.loads(raw)
+    except RecursionError:
+        raise ConfigError(config_file(), _too_deep(key, f"--path '{key}.<name>' <value>")) from None
+    except ValueError:
+        raise ConfigError(
+            config_file(),
+            f"config '{key}' must be an object, not plain text: remove it with `pulumi config rm {key}` "
+            f"and set each entry with `pulumi config set --path '{key}.<name>' <value>`",
+        ) from None
+
+
+def _too_deep(key: str, set_entry: str) -> str:
+    """The message for a config value nested deeper than JSON can be read here (about 1,000 levels)."""
+    return (
+        f"config '{key}' is nested too deeply to read: remove it with `pulumi config rm {key}` and set "
+        f"each entry with `pulumi config set {set_entry}`"
+    )
+
+
+def _ports(config: pulumi.Config) -> dict[str, int]:
+    raw = _object(config, "publishedPorts") or {}
+    ports: dict[str, int] = {}
+    if isinstance(raw, dict):
+        for name, port in raw.items():
+            if isinstance(port, (int, str)) and re.fullmatch(r"[0-9]+", str(port)) and 0 < int(port) < 65536:
+                ports[name] = int(port)
+    if not isinstance(raw, dict) or len(ports) != len(raw):
+        raise ConfigError(
+            config_file(),
+            "config 'publishedPorts' must map function names to host ports, e.g. "
+            "`pulumi config set --path 'publishedPorts.protectedapi' 8081`",
+        )
+    return ports

@@ -1,0 +1,95 @@
+"""The preflight: every input check, in order, before a resource is declared."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from components.check.parse import parse_checks, resolve_gateway
+from components.check.spec import CheckSpec
+from components.plan import DeployPlan, PlanError, make_plan
+from components.preflight.exposure import (
+    SecretExposed,
+    config_places,
+    find_exposures,
+    header_problems,
+    stack_password_warnings,
+    stack_places,
+)
+from components.redaction import SecretIndex
+from components.secret_values import SecretValues
+from components.settings import Settings, check_route, target_option_problems, target_secret_problems
+from components.stackfile import load_stack
+from components.targets import rules_for
+from components.targets.kubernetes import require_cluster
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Checked inputs: the settings, the secret values, the plan, the checks and every warning to show."""
+
+    settings: Settings
+    secret_values: SecretValues
+    plan: DeployPlan
+    checks: Mapping[str, CheckSpec]
+    warnings: tuple[str, ...]
+
+
+def preflight(
+    settings: Settings, secret_values: SecretValues, project_dir: Path, env: Mapping[str, str]
+) -> Inputs:
+    """Check the settings, the stack file they name, the plan and the checks, in that order;
+    raises `InputError` (its message may quote a secret's value: the caller redacts it)."""
+    # A secret's value pasted in plain text is refused first, so no later error can quote it: the
+    # config's before the stack file is read (its errors may quote 'filter', 'regex', 'stackFile').
+    secret_texts = secret_values.texts()
+    index = SecretIndex(secret_texts)
+    exposed, config_warnings = find_exposures(config_places(settings, env, index.holds), index)
+    if exposed:
+        raise SecretExposed(exposed)
+    stack_file = load_stack(
+        settings.stack_file, filter=settings.filter, regex=settings.regex, project=project_dir
+    )
+    exposed, stack_warnings = find_exposures(stack_places(stack_file, index.holds), index)
+    if exposed:
+        raise SecretExposed(exposed)
+    plan = make_plan(
+        stack_file,
+        target=rules_for(settings.target),
+        default_namespace=settings.namespace,
+        configured_secrets=settings.secret_files,
+        empty_secrets=settings.empty_secrets,
+        file_sizes=settings.secret_sizes,
+    )
+    kubeconfig, context = settings.kubeconfig, settings.kube_context
+    check_cluster = check_route(settings, kubeconfig, context, env, secret=bool(settings.secret_kube_keys))
+    # Through the API server the gateway is not used, so a stack file's odd one does not matter.
+    gateway = (
+        resolve_gateway(settings.gateway, stack_file.provider.gateway, env) if check_cluster is None else ""
+    )
+    checks = parse_checks(
+        settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
+    )
+    # Refuse before registering anything: options that do nothing, secrets that cannot be headers.
+    option_errors, option_warnings = target_option_problems(settings, plan.functions)
+    deployed_secrets = {secret.name for secret in plan.secrets.values()}
+    secret_errors, secret_warnings = target_secret_problems(settings, deployed_secrets)
+    if option_errors or secret_errors:
+        raise PlanError(option_errors + secret_errors)
+    exposed = header_problems(checks, secret_texts, settings.secret_files)
+    if exposed:
+        raise SecretExposed(exposed)
+    if settings.target == "kubernetes":
+        require_cluster(kubeconfig, context, env)
+    warnings = (
+        *settings.warnings,
+        *stack_file.warnings,
+        *plan.warnings,
+        *option_warnings,
+        *secret_warnings,
+        *config_warnings,
+        *stack_warnings,
+        *stack_password_warnings(stack_file),
+    )
+    return Inputs(settings, secret_values, plan, checks, warnings)

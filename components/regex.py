@@ -1,0 +1,37 @@
+"""Go's regular expressions (RE2 syntax, linear time in the text), as faas-cli's `--regex` and the
+checks' `expectBodyRegex` use them, through `google-re2`: one compile, one error text."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+
+class RegexError(ValueError):
+    """A pattern RE2 refuses; `reason` is RE2's own words, `missing_library` when google-re2 is absent."""
+
+    def __init__(self, reason: str, *, missing_library: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.missing_library = missing_library
+
+
+def compile_go_regex(pattern: str) -> Any:
+    """`pattern` compiled by RE2; `RegexError` says why not."""
+    try:
+        import re2  # imported here so that its absence is an error a user can act on
+    except ImportError:
+        raise RegexError("google-re2 is not installed", missing_library=True) from None
+    return _compile(re2, pattern)
+
+
+@lru_cache(maxsize=256)
+def _compile(re2: Any, pattern: str) -> Any:
+    options = re2.Options()
+    options.log_errors = False  # RE2 would print the error (and the pattern) to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        reason = exc.args[0] if exc.args else exc
+        text = reason.decode("utf-8", "replace") if isinstance(reason, bytes) else str(reason)
+        raise RegexError(text) from None

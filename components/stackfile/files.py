@@ -1,0 +1,64 @@
+"""Reading the files a stack file names, bounded: regular files only, of limited size, UTF-8."""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from pathlib import Path
+
+
+class FileProblem(OSError):
+    """A file that is there but must not be read: why, in a few words (never its content)."""
+
+
+def read_limited(path: Path, limit: int) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; FileNotFoundError or FileProblem."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise FileProblem("is a symlink loop") from None
+        if exc.errno == errno.ENOTDIR:
+            raise FileNotFoundError(str(path)) from None
+        raise FileProblem(f"cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise FileProblem("is a directory, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise FileProblem("is not a regular file (a FIFO, a device or a socket), which is never read")
+    if info.st_size > limit:
+        raise FileProblem(f"is {info.st_size} bytes, more than the limit of {limit} bytes")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as exc:
+        raise FileProblem(f"cannot be read ({exc.strerror})") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileProblem("is not a regular file (a FIFO, a device or a socket), which is never read")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise FileProblem(f"is more than the limit of {limit} bytes")
+    try:
+        return b"".join(chunks).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileProblem(f"is not UTF-8 text (byte {exc.start})") from None
+
+
+def is_inside(path: Path, folder: Path) -> bool:
+    """Whether `path` (symlinks followed; a symlink loop taken as written) lies in `folder`."""
+    try:
+        real = path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: reading it will say so
+        real = Path(os.path.abspath(path))
+    return real == folder or folder in real.parents

@@ -1,0 +1,56 @@
+"""What every target implements (`Target`) and what it returns for one function (`DeployedFunction`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+import pulumi
+
+from components.plan import DeployPlan, FunctionPlan, TargetRules
+from components.secret_values import SecretValues
+
+Secrets = TypeVar("Secrets")
+
+
+@dataclass(frozen=True)
+class DeployedFunction:
+    """The function's workload resources and the secret resources it mounts."""
+
+    workloads: tuple[pulumi.CustomResource, ...]
+    secrets: tuple[pulumi.CustomResource, ...]
+
+    @property
+    def resources(self) -> list[pulumi.Resource]:
+        """Everything the function needs in place, e.g. for `depends_on`."""
+        return [*self.workloads, *self.secrets]
+
+
+class Target(Protocol[Secrets]):
+    """A place functions run: its rules, and how it declares a plan's secrets and a function's workload.
+
+    `declare_secrets` runs once per stack (under the stack component); `declare_workload` once per
+    function (under its component), given what `declare_secrets` returned.
+    """
+
+    @property
+    def rules(self) -> TargetRules:
+        """The target's names, units and limits, for the plan."""
+        ...
+
+    def declare_secrets(
+        self, plan: DeployPlan, secret_values: SecretValues, parent: pulumi.Resource
+    ) -> Secrets:
+        """Declare the secrets of `plan` (and whatever they live in) as children of `parent`."""
+        ...
+
+    def declare_workload(
+        self,
+        fn: FunctionPlan,
+        secrets: Secrets,
+        rollout_checksum: pulumi.Output[str],
+        opts: pulumi.ResourceOptions,
+    ) -> DeployedFunction:
+        """Declare the function's workload with `opts` (its parent, aliases); `rollout_checksum`
+        changes when a secret it mounts does, for a target that must roll its pods then."""
+        ...
