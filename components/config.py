@@ -24,16 +24,16 @@ import yaml
 from components.errors import InputError
 from components.openfaas_stack import OpenFaaSStackArgs
 from components.preflight import Inputs, preflight
-from components.redaction import SecretIndex, redactor
-from components.secret_values import SecretValues, secret_values
 from components.settings import CHECK_ROUTES, PULL_POLICIES, WORKLOADS, ConfigError, Settings, config_file
+from components.shared.redaction import SecretIndex, redactor
+from components.shared.secret_values import SecretValues, secret_values
+from components.shared.urls import url_userinfo
+from components.shared.values import describe
 from components.stackfile import default_stack_path
 from components.targets import RULES, TARGET_NAMES
 from components.targets.kubernetes import KubernetesOptions
 from components.targets.kubernetes.rules import dns_label_suggestion
 from components.targets.swarm import SwarmOptions
-from components.urls import url_userinfo
-from components.values import describe
 
 KUBE_KEYS = ("kubeconfig", "context")
 

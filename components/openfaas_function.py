@@ -20,7 +20,7 @@ from components.check.resource import InvokeCheck, InvokeCheckArgs
 from components.check.spec import CheckSpec
 from components.plan import FunctionPlan
 from components.rollout_checksum import secret_checksum
-from components.secret_values import SecretValues
+from components.shared.secret_values import SecretValues
 from components.targets import DeployedFunction, Target
 
 

@@ -12,7 +12,7 @@ from components.check.spec import CheckSpec
 from components.openfaas_function import OpenFaaSFunction, OpenFaaSFunctionArgs
 from components.plan import DeployPlan
 from components.rollout_checksum import ChecksumKey
-from components.secret_values import SecretValues
+from components.shared.secret_values import SecretValues
 from components.targets import DeployedFunction, target_for
 from components.targets.kubernetes import KubernetesOptions
 from components.targets.swarm import SwarmOptions

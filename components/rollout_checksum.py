@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 import pulumi.dynamic
 
-from components.secret_values import SecretValues
+from components.shared.secret_values import SecretValues
 
 
 def keyed_digest(key: str, values: Mapping[str, str]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pulumi
 
 from components.errors import InputError
-from components.kubeconfig import ClusterAccess, is_inline_kubeconfig
+from components.shared.kubeconfig import ClusterAccess, is_inline_kubeconfig
 from components.targets import RULES
 
 WORKLOADS = ("deployment", "function-crd")

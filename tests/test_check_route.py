@@ -8,8 +8,8 @@ import pytest
 
 from components.check.parse import CheckConfigError, parse_checks
 from components.check.service_proxy import proxy_path, proxy_url
-from components.kubeconfig import ClusterAccess
 from components.settings import Settings, check_route
+from components.shared.kubeconfig import ClusterAccess
 
 FUNCTIONS = {"protectedapi": {"secrets": ["secret_api_key"], "namespace": "openfaas-fn"}}
 

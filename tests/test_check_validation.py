@@ -14,7 +14,7 @@ from components.check.answer import body_matches
 from components.check.parse import CheckConfigError, parse_checks, resolve_gateway
 from components.check.props import spec_to_props
 from components.check.spec import CheckSpec, header_value_problem
-from components.urls import basic_auth, split_userinfo, url_problem, userinfo_problem, without_userinfo
+from components.shared.urls import basic_auth, split_userinfo, url_problem, userinfo_problem, without_userinfo
 from tests.secret_search import leaks
 
 FUNCTIONS = {"hello": {"secrets": ["api-key"]}}

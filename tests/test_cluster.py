@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from components.kubeconfig import is_inline_kubeconfig
+from components.shared.kubeconfig import is_inline_kubeconfig
 from components.targets.kubernetes.cluster import (
     ClusterUnreachable,
     KubeconfigError,

@@ -21,7 +21,6 @@ from typing import Any
 
 import pytest
 
-from components import kubeconfig
 from components.check import resource, service_proxy
 from components.check.parse import parse_checks
 from components.check.probe import CheckFailed, run_check
@@ -29,6 +28,7 @@ from components.check.props import spec_to_props
 from components.check.resource import InvokeCheckProvider
 from components.check.spec import CREDENTIALS, CheckSpec
 from components.check.transport import Answer, HttpRequest, send
+from components.shared import kubeconfig
 from tests.mocks import RecordingMocks, run_program
 from tests.secret_search import leaks
 

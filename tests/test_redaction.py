@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components import redaction
 from components.preflight.exposure import Place, find_exposures
-from components.redaction import (
+from components.shared import redaction
+from components.shared.redaction import (
     REDACTED,
     SecretIndex,
     encodings,

@@ -14,7 +14,7 @@ import pytest
 
 from components.check import service_proxy
 from components.check.service_proxy import ProxyError, path_problem, proxy_url, send
-from components.kubeconfig import ClusterAccess
+from components.shared.kubeconfig import ClusterAccess
 from tests.secret_search import leaks
 
 TOKEN = "exec-token-9d8c7b6a"

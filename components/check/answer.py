@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from components.check.spec import CheckSpec
-from components.regex import compile_go_regex
+from components.shared.regex import compile_go_regex
 
 MAX_BODY_BYTES = 1 << 20
 """The most of an answer's body a check reads (through the gateway or the API server)."""

@@ -48,17 +48,17 @@ from components.check.spec import (
     header_value_problem,
 )
 from components.errors import InputError
-from components.kubeconfig import ClusterAccess
 from components.plan import SECRET_NAME, WATCHDOG_PORT
-from components.regex import RegexError, compile_go_regex
-from components.urls import (
+from components.shared.kubeconfig import ClusterAccess
+from components.shared.regex import RegexError, compile_go_regex
+from components.shared.urls import (
     lower_outside_userinfo,
     split_userinfo,
     url_problem,
     userinfo_problem,
     without_userinfo,
 )
-from components.values import describe
+from components.shared.values import describe
 
 DEFAULT_GATEWAY = "http://127.0.0.1:8080"
 

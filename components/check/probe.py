@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from components.check.answer import answer_matches, body_matches, describe_expectation, status_matches
 from components.check.spec import CREDENTIALS, CheckSpec, header_value_problem
 from components.check.transport import Answer, HttpRequest, Transport, send, transport_for
-from components.redaction import holds_part, redactor
-from components.urls import basic_auth
+from components.shared.redaction import holds_part, redactor
+from components.shared.urls import basic_auth
 
 EXCERPT_CHARS = 200
 

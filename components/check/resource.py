@@ -42,7 +42,7 @@ from components.check.props import (
     spec_to_props,
 )
 from components.check.spec import CREDENTIALS, CheckSpec
-from components.kubeconfig import is_inline_kubeconfig
+from components.shared.kubeconfig import is_inline_kubeconfig
 
 
 def pulumi_log(level: str, message: str) -> None:

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.check.answer import MAX_BODY_BYTES
-from components.kubeconfig import ClusterAccess
+from components.shared.kubeconfig import ClusterAccess
 
 API_PROXY_SCHEME = "kubernetes-api"
 

@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
-from components.kubeconfig import ClusterAccess
+from components.shared.kubeconfig import ClusterAccess
 
 DEFAULT_METHOD = "POST"
 

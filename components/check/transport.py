@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from components.check import service_proxy
 from components.check.answer import MAX_BODY_BYTES
 from components.check.spec import CheckSpec, header_value_problem
-from components.kubeconfig import ClusterAccess
+from components.shared.kubeconfig import ClusterAccess
 
 USER_AGENT = "openfaas-stack-invoke-check"
 

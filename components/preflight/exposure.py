@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 from components.check.spec import CheckSpec, header_value_problem
 from components.errors import InputError
-from components.redaction import SecretIndex
 from components.settings import Settings
+from components.shared.redaction import SecretIndex
+from components.shared.urls import split_userinfo
 from components.stackfile import StackFile
-from components.urls import split_userinfo
 
 STATE_RISK = "which would be stored unencrypted in the state and shown in previews"
 STATE_RISK_IF = "it would be stored unencrypted in the state and shown in previews"

@@ -17,9 +17,9 @@ from components.preflight.exposure import (
     stack_password_warnings,
     stack_places,
 )
-from components.redaction import SecretIndex
-from components.secret_values import SecretValues
 from components.settings import Settings, check_route, target_option_problems, target_secret_problems
+from components.shared.redaction import SecretIndex
+from components.shared.secret_values import SecretValues
 from components.stackfile import load_stack
 from components.targets import rules_for
 from components.targets.kubernetes import require_cluster

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from components.errors import StackFileError
-from components.regex import RegexError, compile_go_regex
+from components.shared.regex import RegexError, compile_go_regex
 from components.stackfile.envsubst import SubstitutionError, substitute
 from components.stackfile.files import FileProblem, is_inside, read_limited
 from components.stackfile.reader import StackReader, in_function

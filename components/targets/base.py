@@ -8,7 +8,7 @@ from typing import Protocol, TypeVar
 import pulumi
 
 from components.plan import DeployPlan, FunctionPlan, TargetRules
-from components.secret_values import SecretValues
+from components.shared.secret_values import SecretValues
 
 Secrets = TypeVar("Secrets")
 

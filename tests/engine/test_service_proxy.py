@@ -13,7 +13,7 @@ import yaml
 
 from bench.kube_deploy import manifest
 from components.check.service_proxy import ProxyError, proxy_url, send
-from components.kubeconfig import ClusterAccess
+from components.shared.kubeconfig import ClusterAccess
 from tests.engine.kube_support import KUBECONFIG, delete_namespace, kubectl, require_node, unique_namespace
 
 pytestmark = pytest.mark.engine

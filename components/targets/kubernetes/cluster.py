@@ -19,8 +19,8 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.errors import InputError
-from components.kubeconfig import YAML_LOADER, is_inline_kubeconfig
-from components.urls import without_userinfo
+from components.shared.kubeconfig import YAML_LOADER, is_inline_kubeconfig
+from components.shared.urls import without_userinfo
 
 MAX_KUBECONFIG_BYTES = 4 << 20
 

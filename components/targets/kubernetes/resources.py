@@ -15,7 +15,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
-from components.secret_values import SecretValues
+from components.shared.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
 from components.targets.base import DeployedFunction
 from components.targets.kubernetes.rules import RULES, KubernetesRules, secret_object_name

@@ -15,7 +15,7 @@ import pulumi
 import pulumi_docker as docker
 
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
-from components.secret_values import SecretValues
+from components.shared.secret_values import SecretValues
 from components.targets.base import DeployedFunction
 from components.targets.swarm.rules import (
     RULES,
