@@ -159,9 +159,9 @@ def _metadata_errors(fn: Function) -> list[str]:
         value = fn.labels[key]
         if len(value) > NAME_CHARS or (value and not _LABEL_NAME.fullmatch(value)):
             errors.append(
-                f"label {key!r}: the value is not a valid Kubernetes label value (at most 63 letters, "
-                "digits, '-', '_' and '.', starting and ending with a letter or digit): change it, or "
-                "make it an annotation"
+                f"label {key!r}: the value is not a valid Kubernetes label value (at most {NAME_CHARS} "
+                "letters, digits, '-', '_' and '.', starting and ending with a letter or digit): change "
+                "it, or make it an annotation"
             )
     size = sum(len(k.encode()) + len(v.encode()) for k, v in fn.annotations.items())
     if size > ANNOTATIONS_BYTES:
@@ -178,8 +178,8 @@ def _qualified_name_problem(key: str) -> str:
         return "the prefix before '/' is not a DNS subdomain (lower-case letters, digits, '-' and '.')"
     if not name or len(name) > NAME_CHARS or not _LABEL_NAME.fullmatch(name):
         return (
-            "the name is not valid (at most 63 letters, digits, '-', '_' and '.', starting and ending "
-            "with a letter or digit, after an optional 'prefix/')"
+            f"the name is not valid (at most {NAME_CHARS} letters, digits, '-', '_' and '.', starting and "
+            "ending with a letter or digit, after an optional 'prefix/')"
         )
     return ""
 

@@ -38,7 +38,8 @@ class SwarmRules:
     def function_name_problem(self, name: str) -> str:
         if len(name) > SERVICE_NAME_LIMIT or not SECRET_NAME.fullmatch(name):
             return (
-                "the name is not a valid Docker service name (at most 63 letters, digits, '-' and '_', "
+                f"the name is not a valid Docker service name (at most {SERVICE_NAME_LIMIT} letters, digits, "
+                "'-' and '_', "
                 "starting and ending with a letter or digit): rename the function"
             )
         if not _SERVICE_NAME.fullmatch(name):
@@ -68,7 +69,8 @@ class SwarmRules:
     def secret_name_problem(self, name: str) -> str:
         if len(name) > SECRET_NAME_LIMIT or not SECRET_NAME.fullmatch(name):
             return (
-                "is not a valid Docker secret name (at most 64 letters, digits, '-', '_' and '.', "
+                f"is not a valid Docker secret name (at most {SECRET_NAME_LIMIT} letters, digits, '-', '_' "
+                "and '.', "
                 f"starting and ending with a letter or digit): {RENAME_SECRET}"
             )
         return ""
