@@ -21,10 +21,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.support.program import export_program
+
 ROOT = Path(__file__).resolve().parents[1]
 IMAGE = "functions/api-key-protected:latest"
 PASSPHRASE = "bench-passphrase"
-PROGRAM_FILES = ("Pulumi.yaml", "__main__.py", "components")
 CACHE = Path.home() / ".cache" / "openfaas-stack"
 
 
@@ -106,17 +107,6 @@ class Scratch:
 
     def destroy(self) -> subprocess.CompletedProcess[str]:
         return self.pulumi("destroy", "--yes", "--color", "never")
-
-
-def export_program(workdir: Path, ref: str = "HEAD") -> None:
-    """The program's files at a git commit (others edit the work tree while benchmarks run)."""
-    archive = subprocess.run(
-        ["git", "archive", "--format=tar", ref, *PROGRAM_FILES],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    ).stdout
-    subprocess.run(["tar", "-x", "-C", str(workdir)], input=archive, check=True)
 
 
 def describe_ref(ref: str = "HEAD") -> str:

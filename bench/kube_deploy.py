@@ -16,101 +16,20 @@ Deployment and Service holds one while it waits).
 from __future__ import annotations
 
 import argparse
-import base64
-import json
-import secrets
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any
 
-from bench.common import IMAGE, describe_ref, function_names, make_scratch, ratio_row, secret_of, table, timed
+from bench.common import describe_ref, function_names, make_scratch, ratio_row, table, timed
 from tests.engine.kube_support import CACHE, KUBECONFIG
+from tests.support.manifests import manifest
 
 KUBECTL = [str(CACHE / "kube/bin/kubectl"), f"--kubeconfig={KUBECONFIG}"]
 
 
 def kubectl(*args: str, stdin: str | None = None) -> None:
     subprocess.run([*KUBECTL, *args], input=stdin, check=True, capture_output=True, text=True, timeout=600)
-
-
-def manifest(namespace: str, names: list[str], secret_value: str | None = None) -> str:
-    """The objects the program makes for `names`, as one `kubectl apply` list.
-
-    Each function mounts its own secret as the file `secret_api_key` (what the sample reads);
-    its value is random unless `secret_value` is given.
-    """
-    items: list[dict[str, Any]] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}]
-    probe = {"httpGet": {"path": "/_/health", "port": 8080}, "initialDelaySeconds": 2, "periodSeconds": 2}
-    for name in names:
-        secret = "secret_api_key"
-        object_name = secret_of(name).replace("_", "-")
-        value = secret_value or secrets.token_urlsafe(18)
-        labels = {"faas_function": name}
-        items += [
-            {
-                "apiVersion": "v1",
-                "kind": "Secret",
-                "type": "Opaque",
-                "metadata": {"name": object_name, "namespace": namespace},
-                "data": {secret: base64.b64encode(value.encode()).decode()},
-            },
-            {
-                "apiVersion": "apps/v1",
-                "kind": "Deployment",
-                "metadata": {"name": name, "namespace": namespace, "labels": labels},
-                "spec": {
-                    "replicas": 1,
-                    "selector": {"matchLabels": labels},
-                    "template": {
-                        "metadata": {"labels": labels},
-                        "spec": {
-                            "containers": [
-                                {
-                                    "name": name,
-                                    "image": IMAGE,
-                                    "imagePullPolicy": "Never",
-                                    "ports": [{"name": "http", "containerPort": 8080}],
-                                    "env": [{"name": "write_debug", "value": "false"}],
-                                    "livenessProbe": probe,
-                                    "readinessProbe": probe,
-                                    "volumeMounts": [
-                                        {
-                                            "name": "secrets",
-                                            "mountPath": "/var/openfaas/secrets",
-                                            "readOnly": True,
-                                        }
-                                    ],
-                                }
-                            ],
-                            "volumes": [
-                                {
-                                    "name": "secrets",
-                                    "projected": {
-                                        "sources": [
-                                            {
-                                                "secret": {
-                                                    "name": object_name,
-                                                    "items": [{"key": secret, "path": secret}],
-                                                }
-                                            }
-                                        ]
-                                    },
-                                }
-                            ],
-                        },
-                    },
-                },
-            },
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": name, "namespace": namespace},
-                "spec": {"selector": labels, "ports": [{"name": "http", "port": 8080, "targetPort": 8080}]},
-            },
-        ]
-    return json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
 
 
 def floor_up(namespace: str, names: list[str]) -> None:

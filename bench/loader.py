@@ -18,7 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.common import ROOT, describe_ref, export_program, table, timed
+from bench.common import ROOT, describe_ref, table, timed
+from tests.support.program import export_program
 
 CACHE = Path(os.environ.get("OPENFAAS_STACK_CACHE") or Path.home() / ".cache/openfaas-stack")
 LOAD_STACK = "import sys; from components.stackfile import load_stack; load_stack(sys.argv[1])"

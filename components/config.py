@@ -25,6 +25,8 @@ from components.errors import InputError
 from components.openfaas_stack import OpenFaaSStackArgs
 from components.preflight import Inputs, preflight
 from components.settings import CHECK_ROUTES, PULL_POLICIES, WORKLOADS, ConfigError, Settings, config_file
+from components.shared.durations import duration_seconds
+from components.shared.kubeconfig import ClusterAccess, is_inline_kubeconfig
 from components.shared.redaction import SecretIndex, redactor
 from components.shared.secret_values import SecretValues, secret_values
 from components.shared.urls import url_userinfo
@@ -79,6 +81,11 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
             create_namespaces=settings.create_namespaces,
             adopt_secrets=settings.adopt_secrets,
             provider=kubernetes_provider,
+            cluster=None
+            if is_inline_kubeconfig(settings.kubeconfig)
+            else ClusterAccess(
+                settings.kubeconfig or "", settings.kube_context or "", bool(settings.secret_kube_keys)
+            ),
         ),
         swarm=SwarmOptions(
             network=settings.swarm_network,
@@ -321,12 +328,6 @@ def _names(config: pulumi.Config, key: str) -> list[str]:
     return raw
 
 
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)", re.ASCII)
-
-
-_SECONDS_PER = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
 MAX_WAIT = "24h"
 
 
@@ -334,12 +335,12 @@ def _duration(config: pulumi.Config, key: str, default: str, texts: Mapping[str,
     """A Go duration (`90s`, `1m30s`), at most `MAX_WAIT`: a rollout still waiting after a day is
     stuck, and a longer wait only hides it (Go's own limit, about 292 years, wraps around)."""
     value = config.get(key) or default
-    if value != "0" and not re.fullmatch(f"(?:{_DURATION_PART.pattern})+", value, re.ASCII):
+    seconds = duration_seconds(value)
+    if seconds is None:
         raise ConfigError(
             config_file(),
             f"config '{key}' is {_quote(value, texts)}: give a duration such as 90s or 2m, or 0 not to wait",
         )
-    seconds = sum(float(n) * _SECONDS_PER[unit] for n, unit in _DURATION_PART.findall(value))
     if seconds > 24 * 3600:
         raise ConfigError(
             config_file(),

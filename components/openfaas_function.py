@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,17 +49,26 @@ class OpenFaaSFunction(pulumi.ComponentResource):
     ) -> None:
         super().__init__("openfaas-stack:index:OpenFaaSFunction", name, None, opts)
         # Before this component existed its children sat directly under our parent.
-        moved = [pulumi.Alias(parent=opts.parent if opts and opts.parent else pulumi.ROOT_STACK_RESOURCE)]
+        moved: list[pulumi.Alias] = [
+            pulumi.Alias(parent=opts.parent if opts and opts.parent else pulumi.ROOT_STACK_RESOURCE)
+        ]
         fn = args.plan
         # The keyed checksum of the secrets it mounts: rolls the pods and re-runs the check.
-        checksum = secret_checksum(args.checksum_key, args.secret_values, [s.name for s in fn.secrets])
+        self._checksum = secret_checksum(args.checksum_key, args.secret_values, [s.name for s in fn.secrets])
+        self._args, self._moved_from = args, moved
         self.deployed = args.target.declare_workload(
-            fn, args.target_secrets, checksum, pulumi.ResourceOptions(parent=self, aliases=moved)
+            fn, args.target_secrets, self._checksum, pulumi.ResourceOptions(parent=self, aliases=moved)
         )
         self.check = None
-        if args.check is not None and args.check.enabled:
-            self.check = self._check(args, args.check, checksum, moved)
         self.register_outputs({})
+
+    def declare_check(self, after: Sequence[pulumi.Resource] = ()) -> InvokeCheck | None:
+        """The function's check, when enabled, run after its workload and `after` (what waits for
+        the stack's functions to be ready); called once every function's workload is declared."""
+        spec = self._args.check
+        if spec is not None and spec.enabled:
+            self.check = self._check(self._args, spec, self._checksum, self._moved_from, after)
+        return self.check
 
     def _check(
         self,
@@ -66,6 +76,7 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         spec: CheckSpec,
         checksum: pulumi.Output[str],
         aliases: list[pulumi.Alias],
+        after: Sequence[pulumi.Resource],
     ) -> InvokeCheck:
         """The invoke check; it re-runs when the function or its secrets change."""
         fn, secret_values = args.plan, args.secret_values
@@ -82,5 +93,7 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         return InvokeCheck(
             f"{fn.resource_name}-check",
             InvokeCheckArgs(spec, {name: secret_values.text(name) for name in spec.secret_names}, triggers),
-            pulumi.ResourceOptions(parent=self, aliases=aliases, depends_on=self.deployed.resources),
+            pulumi.ResourceOptions(
+                parent=self, aliases=aliases, depends_on=[*self.deployed.resources, *after]
+            ),
         )

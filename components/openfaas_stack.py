@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pulumi
@@ -37,6 +37,7 @@ class OpenFaaSStack(pulumi.ComponentResource):
     """
 
     deployed: dict[str, DeployedFunction]
+    readiness: Sequence[pulumi.Resource]
     checks: dict[str, InvokeCheck]
     functions: pulumi.Output[dict[str, str]]
     secrets: pulumi.Output[list[str]]
@@ -60,7 +61,9 @@ class OpenFaaSStack(pulumi.ComponentResource):
             for name, fn in plan.functions.items()
         }
         self.deployed = {name: member.deployed for name, member in members.items()}
-        self.checks = {name: member.check for name, member in members.items() if member.check is not None}
+        self.readiness = target.declare_readiness(plan, self.deployed, args.secret_values, self)
+        checks = {name: member.declare_check(after=self.readiness) for name, member in members.items()}
+        self.checks = {name: check for name, check in checks.items() if check is not None}
         self.functions = pulumi.Output.from_input(
             {name: fn.function.image for name, fn in plan.functions.items()}
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.secret_search import config_leaves, leaks
+from tests.support.secret_search import config_leaves, leaks
 
 HERE = Path(__file__).resolve().parent
 

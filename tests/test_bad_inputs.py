@@ -1,12 +1,12 @@
 """Bad input stops the program with one clear message, before any resource is registered; doubtful
 input is warned about and the program proceeds; neither shows a secret anywhere.
 
-The cases are data, in the format of `tests/bad_cases.py`, filed by where the user makes the fix:
-`tests/cases/stack_file/` (the stack file, its `environment_file`s and `${VAR}` substitution) and
-`tests/cases/config/` (the Pulumi stack config: secrets, target, checks, gateway, kubeconfig and
-every other key). Every case runs the whole program under mocks and searches everything it
-produced (the error, the warnings, captured stdout/stderr, and every resource input outside a
-secret wrapper) for each secret value in every encoding of `tests/secret_search.py`.
+The cases are data, in the format of `tests/support/bad_cases.py`, filed by where the user makes
+the fix: `tests/cases/stack_file/` (the stack file, its `environment_file`s and `${VAR}`
+substitution) and `tests/cases/config/` (the Pulumi stack config: secrets, target, checks, gateway,
+kubeconfig and every other key). Every case runs the whole program under mocks and searches
+everything it produced (the error, the warnings, captured stdout/stderr, and every resource input
+outside a secret wrapper) for each secret value in every encoding of `tests/support/secret_search.py`.
 """
 
 from __future__ import annotations
@@ -15,13 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.bad_cases import WORKLOADS, BadInput, load_cases, run_case
-from tests.secret_search import leaks
+from tests.support.bad_cases import CASE_FOLDERS, WORKLOADS, BadInput, load_cases, run_case
+from tests.support.secret_search import leaks
 
-HERE = Path(__file__).resolve().parent
-CASES = HERE / "cases" / "stack_file"
-CONFIG_CASES = HERE / "cases" / "config"
-BY_FOLDER = {folder.name: load_cases(folder) for folder in (CASES, CONFIG_CASES)}
+BY_FOLDER = {name: load_cases(folder) for name, folder in CASE_FOLDERS.items()}
 ALL = [(f"{folder}/{case.name}", case) for folder, cases in BY_FOLDER.items() for case in cases]
 ERRORS = [(name, case) for name, case in ALL if case.expect is not None]
 WARNINGS = [(name, case) for name, case in ALL if case.warn is not None]

@@ -15,7 +15,7 @@ import pulumi
 import pytest
 from pulumi.runtime import rpc
 
-from tests.mocks import DEMO_SECRET, ROOT, RecordingMocks, run_program
+from tests.support.mocks import DEMO_SECRET, ROOT, RecordingMocks, run_program
 
 
 @pytest.fixture
@@ -124,18 +124,26 @@ def test_the_checksum_is_keyed_not_a_bare_hash_of_the_value(workdir: Path) -> No
     assert len(digest) == 64
 
 
-def test_skip_await_is_off_unless_configured(workdir: Path) -> None:
-    plain = (
-        run(workdir, "kubernetes")
-        .of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"]
-        .plain()
-    )
-    assert "pulumi.com/skipAwait" not in plain["metadata"]["annotations"]
+READINESS = "pulumi-python:dynamic/openfaas:Readiness"
+
+
+def test_the_project_waits_for_the_deployments_not_the_providers_await(workdir: Path) -> None:
+    mocks = run(workdir, "kubernetes")
+    for kind in ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"):
+        plain = mocks.of_type(kind)["openfaas-fn/protectedapi"].plain()
+        assert plain["metadata"]["annotations"]["pulumi.com/skipAwait"] == "true"
+    readiness = mocks.of_type(READINESS)["readiness"].plain()
+    assert [(r["namespace"], r["name"]) for r in readiness["rollouts"]] == [("openfaas-fn", "protectedapi")]
+    assert readiness["timeout_seconds"] == 300
+
+
+def test_skip_await_waits_for_nothing(workdir: Path) -> None:
     configured = run(workdir, "kubernetes", skipAwait="true")
     annotations = configured.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()[
         "metadata"
     ]["annotations"]
     assert annotations["pulumi.com/skipAwait"] == "true"
+    assert configured.of_type(READINESS) == {}
 
 
 def test_function_crd_mode_emits_an_openfaas_function_instead_of_a_deployment(workdir: Path) -> None:

@@ -13,18 +13,13 @@ kubectl (`$KUBECONFIG`, several files merged, exec and token auth).
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import os
 import re
-import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
 
 from components.check.answer import MAX_BODY_BYTES
+from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
 
 API_PROXY_SCHEME = "kubernetes-api"
@@ -107,8 +102,11 @@ def send(
     import urllib3
 
     deadline = time.monotonic() + timeout
-    with _KUBERNETES_LOGS.closed() as logged_an_error:
-        client = _client(access)
+    with KUBERNETES_LOGS.closed() as logged_an_error:
+        try:
+            client = api_client(access)
+        except KubeClientError as error:
+            raise ProxyError(str(error)) from None
         request_headers = dict(headers)
         try:
             client.update_params_for_auth(request_headers, [], ["BearerToken"])
@@ -147,69 +145,6 @@ def send(
         return ProxiedAnswer(int(response.status), answer_headers, bytes(data))
 
 
-class _KubernetesLogGate(logging.Filter):
-    """Keeps the kubernetes client's log records from every handler while any send runs.
-
-    A failed exec plugin is logged with its stderr (`logging.error`, on the root logger), which
-    may hold a token. `closed()` is shared by concurrent sends; the last one out undoes it all.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._lock = threading.Lock()
-        self._users = 0
-        self._propagate = True
-        self._package = ""
-        self._null = logging.NullHandler()
-        self._failed: set[int] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """False (dropped) for a record of the kubernetes client; notes the thread of an error."""
-        name = record.name
-        if (
-            name != "kubernetes"
-            and not name.startswith("kubernetes.")
-            and not record.pathname.startswith(self._package)
-        ):
-            return True
-        if record.levelno >= logging.ERROR and record.thread is not None:
-            self._failed.add(record.thread)
-        return False
-
-    @contextlib.contextmanager
-    def closed(self) -> Iterator[Callable[[], bool]]:
-        """Drop the records while it lasts; yields "did this thread's client log an error?"."""
-        import kubernetes
-
-        root, package = logging.getLogger(), logging.getLogger("kubernetes")
-        with self._lock:
-            if not self._users:
-                self._package = os.path.dirname(kubernetes.__file__) + os.sep
-                root.addFilter(self)
-                # `logging.error` on a root without handlers would add one for stderr (basicConfig)
-                root.addHandler(self._null)
-                # records of `kubernetes.*` loggers skip the root's filter: stop them here
-                self._propagate, package.propagate = package.propagate, False
-                package.addHandler(self._null)  # not logging.lastResort (stderr) either
-            self._users += 1
-        thread = threading.get_ident()
-        self._failed.discard(thread)
-        try:
-            yield lambda: thread in self._failed
-        finally:
-            with self._lock:
-                self._failed.discard(thread)
-                self._users -= 1
-                if not self._users:
-                    root.removeFilter(self)
-                    root.removeHandler(self._null)
-                    package.removeHandler(self._null)
-                    package.propagate = self._propagate
-
-
-_KUBERNETES_LOGS = _KubernetesLogGate()
-
-
 def _exact_path(url: str, base: str) -> str:
     """The path of `url` (from `proxy_url`), checked to stay under its service proxy prefix
     after `base` (the API server's own path) as urllib3 will send it; else `ProxyError`."""
@@ -226,28 +161,6 @@ def _exact_path(url: str, base: str) -> str:
     if not sent.startswith(base.rstrip("/") + prefix.group(0)):
         raise ProxyError("the check's path would leave the function's service proxy: nothing was sent")
     return path
-
-
-def _client(access: ClusterAccess) -> Any:
-    from kubernetes import config as kube_config
-
-    try:
-        return kube_config.new_client_from_config(
-            config_file=access.kubeconfig or None, context=access.context or None, persist_config=False
-        )
-    except kube_config.ConfigException as exc:
-        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
-        raise ProxyError(f"cannot use the kubeconfig {where}: {_first_line(exc)}") from None
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
-        raise ProxyError(f"cannot read the kubeconfig {where} ({type(exc).__name__})") from None
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()
-    line = text[0] if text else type(exc).__name__
-    # the loader's messages name files and keys; cut anything long enough to be a credential
-    return line if len(line) <= 160 else line[:160] + "..."
 
 
 def _network_reason(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -53,4 +54,15 @@ class Target(Protocol[Secrets]):
     ) -> DeployedFunction:
         """Declare the function's workload with `opts` (its parent, aliases); `rollout_checksum`
         changes when a secret it mounts does, for a target that must roll its pods then."""
+        ...
+
+    def declare_readiness(
+        self,
+        plan: DeployPlan,
+        deployed: Mapping[str, DeployedFunction],
+        secret_values: SecretValues,
+        parent: pulumi.Resource,
+    ) -> Sequence[pulumi.Resource]:
+        """What waits for the declared functions to be ready, if the target waits on its own;
+        the checks run after it."""
         ...

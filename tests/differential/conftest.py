@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.differential import faas_cli
+from tests.support import faas_cli
 
 
 @pytest.fixture(scope="session")

@@ -32,9 +32,9 @@ import pytest
 import yaml
 
 from components.stackfile import StackFileError, load_stack
-from tests.differential import faas_cli
-from tests.differential.faas_cli import Recorder, Result
-from tests.test_corpus import CORPUS
+from tests.support import faas_cli
+from tests.support.corpus import CORPUS
+from tests.support.faas_cli import Recorder, Result
 
 pytestmark = pytest.mark.differential
 

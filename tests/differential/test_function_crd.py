@@ -1,11 +1,11 @@
 """`kubernetesWorkload: function-crd` gives, for every corpus file, the `Function` resources that
 `faas-cli generate --api=openfaas.com/v1` prints (issue 11, item 4).
 
-The program runs under Pulumi's mocks (`tests/mocks.py`) with every secret it needs configured;
-faas-cli runs on the same file. Each function's `metadata` (name, namespace) and `spec` (name,
-image, environment, secrets, labels, annotations, limits, requests, constraints,
-readOnlyRootFilesystem) must be equal, except for what the program adds on purpose, applied below
-by `on_purpose` and nothing else:
+The program runs under Pulumi's mocks (`tests/support/mocks.py`) with every secret it needs
+configured; faas-cli runs on the same file. Each function's `metadata` (name, namespace) and `spec`
+(name, image, environment, secrets, labels, annotations, limits, requests, constraints,
+readOnlyRootFilesystem) must be equal, except for what the program adds on purpose, taken off by
+`on_purpose` (`tests/support/function_crd.py`) and nothing else:
 
 - the `openfaas-stack/secrets-checksum` annotation, on functions with secrets: it changes when a
   secret's value does, so the operator rolls the pods (faas-cli cannot know the values);
@@ -23,27 +23,21 @@ Empty values that both sides leave out of a deployment (`limits: {cpu: ""}`, `co
 
 from __future__ import annotations
 
-import re
-import subprocess
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import pulumi
 import pytest
-import yaml
 
 from components.stackfile import StackFileError, load_stack
-from tests.differential import faas_cli
-from tests.mocks import run_program
-from tests.test_corpus import CORPUS
+from tests.support.corpus import CORPUS
+from tests.support.function_crd import REFUSED, generated, kube_names, normal, on_purpose
+from tests.support.mocks import run_program
 
 pytestmark = pytest.mark.differential
 
 FUNCTION = "kubernetes:openfaas.com/v1:Function"
-CHECKSUM = "openfaas-stack/secrets-checksum"
 FILES = sorted(p.name for p in CORPUS.glob("*"))
-_LEGACY_PROVIDER = re.compile(r"^(\s+name:\s*)faas\s*$", re.M)
 
 
 def loadable(name: str) -> bool:
@@ -55,27 +49,6 @@ def loadable(name: str) -> bool:
 
 
 LOADABLE = [name for name in FILES if loadable(name)]
-# Corpus files the plan refuses before anything is applied, with the start of the reason.
-REFUSED = {
-    "openfaas__workshop__issue-bot-secrets_stack.yml": (
-        "function 'issue-bot': image '<your-username>/issue-bot' is not a valid image reference"
-    ),
-}
-
-
-def generated(
-    binary: Path, folder: Path, text: str, namespace: str = "openfaas-fn"
-) -> dict[str, dict[str, Any]]:
-    """`faas-cli generate --api=openfaas.com/v1 --namespace <namespace>` on `text`, by function name."""
-    (folder / "faas-cli.yml").write_text(_LEGACY_PROVIDER.sub(r"\1openfaas", text), encoding="utf-8")
-    out = subprocess.run(
-        [str(binary), "generate", "--api=openfaas.com/v1", f"--namespace={namespace}", "-f", "faas-cli.yml"],
-        cwd=folder, env={"HOME": str(folder), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
-        timeout=faas_cli.TIMEOUT, check=False,
-    )  # fmt: skip
-    assert out.returncode == 0, out.stdout + out.stderr
-    docs = [d for d in yaml.load_all(out.stdout, Loader=yaml.BaseLoader) if d]
-    return {d["metadata"]["name"]: normal(d) for d in docs}
 
 
 def ours(folder: Path, text: str, secrets: set[str]) -> dict[str, dict[str, Any]]:
@@ -93,38 +66,6 @@ def ours(folder: Path, text: str, secrets: set[str]) -> dict[str, dict[str, Any]
         resource = registered.plain()
         found[resource["metadata"]["name"]] = on_purpose(normal(resource))
     return found
-
-
-def normal(resource: Mapping[str, Any]) -> dict[str, Any]:
-    """metadata + spec, with values a deployment treats as absent left out."""
-    spec = dict(resource["spec"])
-    for kind in ("limits", "requests"):
-        quantities = {k: v for k, v in dict(spec.get(kind) or {}).items() if v}
-        spec[kind] = quantities or None
-    for key in ("environment", "labels", "annotations", "constraints", "secrets"):
-        spec[key] = spec.get(key) or None
-    spec["readOnlyRootFilesystem"] = spec.get("readOnlyRootFilesystem") in (True, "true")
-    metadata = {k: resource["metadata"].get(k) for k in ("name", "namespace")}
-    return {"metadata": metadata, "spec": {k: v for k, v in spec.items() if v not in (None, False)}}
-
-
-def on_purpose(resource: dict[str, Any]) -> dict[str, Any]:
-    """`resource` without what the program adds on purpose (the module docstring says why)."""
-    spec = dict(resource["spec"])
-    annotations = {k: v for k, v in dict(spec.get("annotations") or {}).items() if k != CHECKSUM}
-    spec.pop("annotations", None)
-    if annotations:
-        spec["annotations"] = annotations
-    spec.pop("handler", None)
-    return {"metadata": resource["metadata"], "spec": spec}
-
-
-def kube_names(resource: dict[str, Any]) -> dict[str, Any]:
-    """faas-cli's resource with its secret names as the Kubernetes object names we use."""
-    spec = dict(resource["spec"])
-    if "secrets" in spec:
-        spec["secrets"] = [name.lower().replace("_", "-") for name in spec["secrets"]]
-    return {"metadata": resource["metadata"], "spec": spec}
 
 
 @pytest.mark.parametrize("name", LOADABLE)

@@ -22,9 +22,9 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from bench.common import PROGRAM_FILES, export_program
 from components.stackfile import StackFileError, load_stack
-from tests.test_corpus import CORPUS
+from tests.support.corpus import CORPUS
+from tests.support.program import PROGRAM_FILES, export_program
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSPHRASE = "engine-tests"

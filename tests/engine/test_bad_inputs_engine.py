@@ -13,12 +13,10 @@ from pathlib import Path
 import pytest
 from pulumi import automation as auto
 
-from tests.bad_cases import BadInput, load_case
 from tests.engine.harness import EngineProject, new_project, require_toolchain
-from tests.test_bad_inputs import CASES, CONFIG_CASES
+from tests.support.bad_cases import CASE_FOLDERS, BadInput, load_case
 
 pytestmark = pytest.mark.engine
-FOLDERS = {folder.name: folder for folder in (CASES, CONFIG_CASES)}
 ON_THE_ENGINE = (
     "stack_file/001-tab-in-indentation",
     "stack_file/017-kubernetes-function-name-with-capitals-and-underscore",
@@ -48,7 +46,7 @@ def engine_project(case: BadInput, tmp: Path) -> EngineProject:
 @pytest.mark.parametrize("name", ON_THE_ENGINE)
 def test_preview_stops_with_the_message_and_leaves_no_resource(name: str, tmp_path: Path) -> None:
     folder, _, stem = name.partition("/")
-    case = load_case(FOLDERS[folder] / f"{stem}.yaml")
+    case = load_case(CASE_FOLDERS[folder] / f"{stem}.yaml")
     assert case.expect is not None
     project = engine_project(case, tmp_path.resolve())
     try:

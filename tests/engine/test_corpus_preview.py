@@ -14,7 +14,7 @@ from pulumi import automation as auto
 from components.stackfile import load_stack
 from tests.engine.harness import EngineProject, add_corpus, new_project, require_toolchain
 from tests.engine.kube_support import KUBECONFIG
-from tests.test_corpus import CORPUS, REJECTED
+from tests.support.corpus import CORPUS, REJECTED
 
 pytestmark = pytest.mark.engine
 LOADABLE = sorted(p.name for p in CORPUS.glob("*") if p.name not in REJECTED)

@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 
 from components.stackfile import load_stack
-from tests.differential import faas_cli
-from tests.differential.test_function_crd import REFUSED, generated, kube_names, normal, on_purpose
 from tests.engine.harness import ROOT, EngineProject, add_corpus, new_project
 from tests.engine.kube_support import KUBECONFIG, delete_namespace, kubectl, require_node, unique_namespace
-from tests.mocks import DEMO_SECRET
-from tests.test_corpus import CORPUS, REJECTED
+from tests.support import faas_cli
+from tests.support.corpus import CORPUS, REJECTED
+from tests.support.function_crd import REFUSED, generated, kube_names, normal, on_purpose
+from tests.support.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
 CRD = "functions.openfaas.com"

@@ -29,7 +29,7 @@ from tests.engine.kube_support import (
     pods,
     unique_namespace,
 )
-from tests.mocks import DEMO_SECRET
+from tests.support.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
 ROTATED = "Zx9!rotated-value-4711"

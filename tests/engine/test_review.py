@@ -4,8 +4,8 @@ One stack is deployed once (`up`) with two functions of unique names, one mounti
 test then previews a change of the stack file or config against it (nothing else is applied) and
 puts it back. The module holds the Swarm lock (`harness.swarm_lock`) from `up` to `destroy`.
 
-The golden previews in `tests/golden/` show the common changes as a reviewer reads them; the
-test compares them exactly after normalising what differs between runs (stack and function
+The golden previews in `tests/engine/golden/` show the common changes as a reviewer reads them;
+the test compares them exactly after normalising what differs between runs (stack and function
 names, ids, digests). `UPDATE_GOLDEN=1` rewrites them.
 """
 
@@ -36,7 +36,7 @@ from tests.engine.harness import (
 
 pytestmark = [pytest.mark.engine, pytest.mark.swarm]
 
-GOLDEN = Path(__file__).resolve().parents[1] / "golden"
+GOLDEN = Path(__file__).resolve().parent / "golden"
 IMAGE = "functions/api-key-protected:latest"
 # Unique per run: other developers deploy to the same Swarm at the same time.
 PREFIX = f"review{uuid.uuid4().hex[:6]}"

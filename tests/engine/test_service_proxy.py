@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.kube_deploy import manifest
 from components.check.service_proxy import ProxyError, proxy_url, send
 from components.shared.kubeconfig import ClusterAccess
 from tests.engine.kube_support import KUBECONFIG, delete_namespace, kubectl, require_node, unique_namespace
+from tests.support.manifests import manifest
 
 pytestmark = pytest.mark.engine
 FUNCTION = "svcproxy-f000"

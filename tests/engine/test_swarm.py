@@ -19,7 +19,7 @@ from tests.engine.harness import (
     swarm_lock,
     task_file,
 )
-from tests.mocks import DEMO_SECRET
+from tests.support.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
 FUNCTION = "protectedapi"

@@ -15,9 +15,12 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
+from components.shared.durations import duration_seconds
+from components.shared.kubeconfig import ClusterAccess
 from components.shared.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
 from components.targets.base import DeployedFunction
+from components.targets.kubernetes.readiness import Readiness, ReadinessArgs
 from components.targets.kubernetes.rules import RULES, KubernetesRules, secret_object_name
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
@@ -30,6 +33,8 @@ CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
 
 
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
+FUNCTION_READY = '["condition=Ready", "condition=Healthy"]'
 
 
 @dataclass(frozen=True)
@@ -38,11 +43,20 @@ class KubernetesOptions:
 
     workload: str = "deployment"
     skip_await: bool = False
+    """`skipAwait`: nothing waits for the functions to be ready (their checks may)."""
     image_pull_policy: str = "Always"
     ready_timeout: str = "5m"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
     provider: pulumi.ProviderResource | None = None
+    cluster: ClusterAccess | None = None
+    """The kubeconfig file and context `Readiness` reads the rollouts with; None (an inline
+    kubeconfig, whose credentials it would store) leaves the Deployments to the provider's await."""
+
+    @property
+    def own_readiness(self) -> bool:
+        """Whether `Readiness` decides when the Deployments are ready (else the provider does)."""
+        return self.workload == "deployment" and not self.skip_await and self.cluster is not None
 
 
 @dataclass(frozen=True)
@@ -99,10 +113,8 @@ class KubernetesTarget:
             pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(provider=options.provider)),
         )
         mounted = tuple(secrets.secrets[s.resource_name] for s in fn.secrets)
-        if options.workload == "function-crd":
-            return DeployedFunction((_function_resource(fn, rollout_checksum, fn_opts),), mounted)
-        # A Deployment whose pods never get ready (missing image, crash on start) fails the
-        # update with the provider's reason after this, not after its 10-minute default.
+        # The provider waits for what it waits for at most this long (a Function's conditions, a
+        # Deployment when an inline kubeconfig leaves it to the provider), not its 10-minute default.
         awaited = pulumi.ResourceOptions.merge(
             fn_opts,
             pulumi.ResourceOptions(
@@ -111,11 +123,58 @@ class KubernetesTarget:
                 )
             ),
         )
+        if options.workload == "function-crd":
+            return DeployedFunction(
+                (_function_resource(fn, rollout_checksum, options.skip_await, awaited),), mounted
+            )
+        skip_provider_await = options.skip_await or options.own_readiness
         workloads = (
-            _deployment(fn, rollout_checksum, options, awaited),
-            _service(fn, options.skip_await, awaited),
+            _deployment(fn, rollout_checksum, options, skip_provider_await, awaited),
+            # Never awaited: the provider's Service await only sleeps (see `readiness`); the
+            # function's check proves that the Service routes to a ready pod.
+            _service(fn, awaited),
         )
         return DeployedFunction(workloads, mounted)
+
+    def declare_readiness(
+        self,
+        plan: DeployPlan,
+        deployed: Mapping[str, DeployedFunction],
+        secret_values: SecretValues,
+        parent: pulumi.Resource,
+    ) -> list[pulumi.Resource]:
+        """One `Readiness` waiting for every function Deployment, when the project decides
+        readiness (`KubernetesOptions.own_readiness`); the checks run after it."""
+        options = self.options
+        if not options.own_readiness or options.cluster is None or not deployed:
+            return []
+        rollouts = [
+            {
+                "namespace": plan.functions[name].namespace,
+                "name": name,
+                "generation": deployment.metadata.apply(
+                    lambda metadata: metadata.generation if metadata else None
+                ),
+            }
+            for name, function in sorted(deployed.items())
+            for deployment in function.workloads
+            if isinstance(deployment, k8s.apps.v1.Deployment)
+        ]
+        texts = sorted({secret.name for fn in plan.functions.values() for secret in fn.secrets})
+        return [
+            Readiness(
+                "readiness",
+                ReadinessArgs(
+                    rollouts,
+                    duration_seconds(options.ready_timeout) or 0.0,
+                    options.cluster,
+                    [secret_values.text(name) for name in texts],
+                ),
+                pulumi.ResourceOptions(
+                    parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
+                ),
+            )
+        ]
 
 
 def _in(
@@ -153,6 +212,8 @@ def _secret(
 
 
 def _annotations(fn: FunctionPlan, skip_await: bool) -> dict[str, str]:
+    """The user's annotations, faas-netes' `prometheus.io.scrape` default, and `skipAwait` when
+    the provider is not to wait for the object."""
     annotations = dict(fn.function.annotations)
     annotations.setdefault("prometheus.io.scrape", "false")
     if skip_await:
@@ -191,11 +252,15 @@ def _probe() -> k8s.core.v1.ProbeArgs:
 
 
 def _deployment(
-    fn: FunctionPlan, checksum: pulumi.Output[str], options: KubernetesOptions, opts: pulumi.ResourceOptions
+    fn: FunctionPlan,
+    checksum: pulumi.Output[str],
+    options: KubernetesOptions,
+    skip_await: bool,
+    opts: pulumi.ResourceOptions,
 ) -> k8s.apps.v1.Deployment:
     name, readonly = fn.name, fn.function.readonly_root_filesystem
     selector = {FUNCTION_LABEL: name}
-    annotations = _annotations(fn, options.skip_await)
+    annotations = _annotations(fn, skip_await)
     pod_annotations = {k: v for k, v in annotations.items() if k != SKIP_AWAIT_ANNOTATION}
     volumes: list[k8s.core.v1.VolumeArgs] = []
     mounts: list[k8s.core.v1.VolumeMountArgs] = []
@@ -274,11 +339,11 @@ def _deployment(
     )
 
 
-def _service(fn: FunctionPlan, skip_await: bool, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+def _service(fn: FunctionPlan, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
     return k8s.core.v1.Service(
         fn.resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=fn.name, namespace=fn.namespace, annotations=_annotations(fn, skip_await)
+            name=fn.name, namespace=fn.namespace, annotations=_annotations(fn, skip_await=True)
         ),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP",
@@ -294,7 +359,7 @@ def _service(fn: FunctionPlan, skip_await: bool, opts: pulumi.ResourceOptions) -
 
 
 def _function_resource(
-    fn: FunctionPlan, checksum: pulumi.Output[str], opts: pulumi.ResourceOptions
+    fn: FunctionPlan, checksum: pulumi.Output[str], skip_await: bool, opts: pulumi.ResourceOptions
 ) -> k8s.apiextensions.CustomResource:
     f = fn.function
     spec: dict[str, object] = {
@@ -318,7 +383,16 @@ def _function_resource(
         fn.resource_name,
         api_version="openfaas.com/v1",
         kind="Function",
-        metadata=k8s.meta.v1.ObjectMetaArgs(name=fn.name, namespace=fn.namespace),
+        metadata=k8s.meta.v1.ObjectMetaArgs(
+            name=fn.name,
+            namespace=fn.namespace,
+            # The operator reports `Ready` and `Healthy` (openfaas.com_functions.yaml, status); the
+            # provider waits for both (a JSON list is all of them: pulumi-kubernetes
+            # `provider/pkg/await`, `ReadyCondition`).
+            annotations={SKIP_AWAIT_ANNOTATION: "true"}
+            if skip_await
+            else {WAIT_FOR_ANNOTATION: FUNCTION_READY},
+        ),
         spec={k: v for k, v in spec.items() if v is not None},
         opts=opts,
     )

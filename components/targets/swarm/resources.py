@@ -80,6 +80,16 @@ class SwarmTarget:
         )
         return DeployedFunction((_service(fn, mounted, self.options, service_opts),), tuple(mounted.values()))
 
+    def declare_readiness(
+        self,
+        plan: DeployPlan,
+        deployed: Mapping[str, DeployedFunction],
+        secret_values: SecretValues,
+        parent: pulumi.Resource,
+    ) -> list[pulumi.Resource]:
+        """Nothing: each service waits for its tasks to run (`swarmConvergeTimeout`)."""
+        return []
+
 
 def _secret(
     secret: SecretPlan, file: str, content: pulumi.Output[str], opts: pulumi.ResourceOptions

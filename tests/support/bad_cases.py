@@ -1,5 +1,6 @@
-"""Bad or doubtful input as data: the case format of `tests/cases/stack_file/` and
-`tests/cases/config/`, and one way to run a case under mocks and collect everything it produced.
+"""Bad or doubtful input as data: the case folders `tests/cases/stack_file/` and
+`tests/cases/config/`, their case format, and one way to run a case under mocks and collect
+everything it produced.
 
 A case is one YAML file:
 
@@ -36,8 +37,16 @@ import pytest
 import yaml
 from pulumi.runtime import rpc
 
-from tests.mocks import RecordingMocks, run_program
-from tests.secret_search import config_leaves
+from tests.support.mocks import RecordingMocks, run_program
+from tests.support.secret_search import config_leaves
+
+# The cases, filed by where the user makes the fix: the stack file (its `environment_file`s and
+# `${VAR}` substitution) and the Pulumi stack config (secrets, target, checks, gateway, kubeconfig
+# and every other key).
+CASES = Path(__file__).resolve().parents[1] / "cases"
+STACK_FILE_CASES = CASES / "stack_file"
+CONFIG_CASES = CASES / "config"
+CASE_FOLDERS = {folder.name: folder for folder in (STACK_FILE_CASES, CONFIG_CASES)}
 
 KEYS = frozenset({"what", "config", "env", "stack", "files", "expect", "warn", "hidden", "shown"})
 WORKLOADS = {"kubernetes": "kubernetes:apps/v1:Deployment", "swarm": "docker:index/service:Service"}

@@ -22,7 +22,7 @@ from components.shared.redaction import (
     holds_part,
     redactor,
 )
-from tests.secret_search import leaks
+from tests.support.secret_search import leaks
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
 TEXTS = {

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from components.check.parse import CheckConfigError, parse_checks, resolve_gateway
 from components.shared.redaction import REDACTED, redactor
 from components.shared.urls import split_userinfo, url_problem, without_userinfo
-from tests.secret_search import leaks
+from tests.support.secret_search import leaks
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 KEYS = st.sampled_from(

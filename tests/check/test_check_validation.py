@@ -15,7 +15,7 @@ from components.check.parse import CheckConfigError, parse_checks, resolve_gatew
 from components.check.props import spec_to_props
 from components.check.spec import CheckSpec, header_value_problem
 from components.shared.urls import basic_auth, split_userinfo, url_problem, userinfo_problem, without_userinfo
-from tests.secret_search import leaks
+from tests.support.secret_search import leaks
 
 FUNCTIONS = {"hello": {"secrets": ["api-key"]}}
 

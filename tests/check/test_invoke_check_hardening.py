@@ -2,7 +2,7 @@
 
 A raw TCP server plays each server: it reads one request and sends a script of byte strings,
 with pauses (floats) between them. Every test searches what the check produced (the exception,
-the log lines, the result) for the secret in every encoding of `tests/secret_search.py`.
+the log lines, the result) for the secret in every encoding of `tests/support/secret_search.py`.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from components.check.resource import InvokeCheckProvider
 from components.check.spec import CREDENTIALS, CheckSpec
 from components.check.transport import Answer, HttpRequest, send
 from components.shared import kubeconfig
-from tests.mocks import RecordingMocks, run_program
-from tests.secret_search import leaks
+from tests.support.mocks import RecordingMocks, run_program
+from tests.support.secret_search import leaks
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
 PASSWORD = "Gw-pass-0f9a8b7c"

@@ -15,7 +15,7 @@ import pytest
 from components.check import service_proxy
 from components.check.service_proxy import ProxyError, path_problem, proxy_url, send
 from components.shared.kubeconfig import ClusterAccess
-from tests.secret_search import leaks
+from tests.support.secret_search import leaks
 
 TOKEN = "exec-token-9d8c7b6a"
 DOT_SEGMENTS = (
@@ -153,7 +153,7 @@ def test_only_the_kubernetes_clients_records_are_dropped_and_only_while_it_runs(
         logging.getLogger("components.elsewhere").warning("kept")
         raise ProxyError("cannot use the kubeconfig k: no context")
 
-    monkeypatch.setattr(service_proxy, "_client", client)
+    monkeypatch.setattr(service_proxy, "api_client", client)
     with caplog.at_level(logging.DEBUG), pytest.raises(ProxyError):
         send(ClusterAccess("k"), "GET", proxy_url("ns", "fn", 8080), b"", {}, 5)
     logging.getLogger("kubernetes.client.rest").warning("after")

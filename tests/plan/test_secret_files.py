@@ -11,7 +11,7 @@ import pytest
 from components.plan import PlanError, make_plan
 from components.stackfile import Function, Provider, StackFile
 from components.targets import rules_for
-from tests.mocks import RecordingMocks, run_program
+from tests.support.mocks import RecordingMocks, run_program
 
 BINARY = bytes(range(256)) + b"\x00\xff\xfe"
 STACK = """\

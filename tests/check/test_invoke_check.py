@@ -31,7 +31,7 @@ from components.check.resource import InvokeCheck, InvokeCheckArgs, InvokeCheckP
 from components.check.spec import CheckSpec
 
 SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 # ---------------------------------------------------------------- the fake function

@@ -8,7 +8,7 @@ from pathlib import Path
 import pulumi
 
 from components.settings import Settings, target_option_problems, target_secret_problems
-from tests.mocks import ROOT, run_program
+from tests.support.mocks import ROOT, run_program
 
 
 def config_file() -> str:

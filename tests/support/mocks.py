@@ -13,7 +13,7 @@ from typing import Any
 import pulumi
 from pulumi.runtime import rpc
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "openfaas-stack"
 DEMO_SECRET = "R^YqzKzSJw51K9zPpQ3R3N"
 CHECKSUM_KEY = "0" * 64

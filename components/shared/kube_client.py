@@ -1,0 +1,106 @@
+"""The official `kubernetes` client, made from a kubeconfig as kubectl reads it (`$KUBECONFIG`,
+several files merged, exec and token auth), with its log records kept from every handler while
+it is used: a failed exec plugin is logged with its stderr, which may hold a token."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from components.shared.kubeconfig import ClusterAccess
+
+
+class KubeClientError(Exception):
+    """The kubeconfig cannot be used; the message names it in general words, never its content."""
+
+
+class KubernetesLogGate(logging.Filter):
+    """Keeps the kubernetes client's log records from every handler while any send runs.
+
+    A failed exec plugin is logged with its stderr (`logging.error`, on the root logger), which
+    may hold a token. `closed()` is shared by concurrent sends; the last one out undoes it all.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._users = 0
+        self._propagate = True
+        self._package = ""
+        self._null = logging.NullHandler()
+        self._failed: set[int] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False (dropped) for a record of the kubernetes client; notes the thread of an error."""
+        name = record.name
+        if (
+            name != "kubernetes"
+            and not name.startswith("kubernetes.")
+            and not record.pathname.startswith(self._package)
+        ):
+            return True
+        if record.levelno >= logging.ERROR and record.thread is not None:
+            self._failed.add(record.thread)
+        return False
+
+    @contextlib.contextmanager
+    def closed(self) -> Iterator[Callable[[], bool]]:
+        """Drop the records while it lasts; yields "did this thread's client log an error?"."""
+        import kubernetes
+
+        root, package = logging.getLogger(), logging.getLogger("kubernetes")
+        with self._lock:
+            if not self._users:
+                self._package = os.path.dirname(kubernetes.__file__) + os.sep
+                root.addFilter(self)
+                # `logging.error` on a root without handlers would add one for stderr (basicConfig)
+                root.addHandler(self._null)
+                # records of `kubernetes.*` loggers skip the root's filter: stop them here
+                self._propagate, package.propagate = package.propagate, False
+                package.addHandler(self._null)  # not logging.lastResort (stderr) either
+            self._users += 1
+        thread = threading.get_ident()
+        self._failed.discard(thread)
+        try:
+            yield lambda: thread in self._failed
+        finally:
+            with self._lock:
+                self._failed.discard(thread)
+                self._users -= 1
+                if not self._users:
+                    root.removeFilter(self)
+                    root.removeHandler(self._null)
+                    package.removeHandler(self._null)
+                    package.propagate = self._propagate
+
+
+KUBERNETES_LOGS = KubernetesLogGate()
+"""The one gate every user of the client shares."""
+
+
+def api_client(access: ClusterAccess) -> Any:
+    """A client for the cluster `access` names; `KubeClientError` when the kubeconfig is unusable.
+    Use it inside `KUBERNETES_LOGS.closed()`."""
+    from kubernetes import config as kube_config
+
+    try:
+        return kube_config.new_client_from_config(
+            config_file=access.kubeconfig or None, context=access.context or None, persist_config=False
+        )
+    except kube_config.ConfigException as exc:
+        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
+        raise KubeClientError(f"cannot use the kubeconfig {where}: {_first_line(exc)}") from None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
+        raise KubeClientError(f"cannot read the kubeconfig {where} ({type(exc).__name__})") from None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    line = text[0] if text else type(exc).__name__
+    # the loader's messages name files and keys; cut anything long enough to be a credential
+    return line if len(line) <= 160 else line[:160] + "..."
