@@ -19,7 +19,9 @@ esac
 pulumi stack select "$stack" 2>/dev/null || pulumi stack init "$stack"
 case "$action" in
   up)
-    pulumi up --yes --stack "$stack" --skip-preview --refresh  # --refresh: notice drift (a removed object)
+    # --refresh: notice drift (a removed object). For stacks of 50 functions and more, raise the
+    # engine's parallelism with PULUMI_PARALLEL=64 (README, "With a real cluster").
+    pulumi up --yes --stack "$stack" --skip-preview --refresh
     kubectl=${OPENFAAS_STACK_CACHE:-$HOME/.cache/openfaas-stack}/kube/bin/kubectl
     if [ "$stack" = dev ]; then
       cat <<MSG

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
+from pulumi.automation import EngineEvent, OpType
 
 from components.stackfile import StackFileError, load_stack
 from tests.support.corpus import CORPUS
@@ -209,3 +210,22 @@ def add_corpus(project: EngineProject, names: Iterable[str]) -> None:
         secrets.update(s for fn in stack.functions.values() for s in fn.secrets)
     for secret in sorted(secrets):
         project.set_secret(secret, f"corpus-value-{secret}")
+
+
+def steps(project: EngineProject) -> dict[str, str]:
+    """{URN: operation} of every step of a preview."""
+    events: list[EngineEvent] = []
+    result = project.stack.preview(color="never", on_event=events.append)
+    project.outputs += [result.stdout, result.stderr]
+    metadata = [e.resource_pre_event.metadata for e in events if e.resource_pre_event is not None]
+    return {m.urn: m.op.value for m in metadata}
+
+
+def not_same(found: dict[str, str]) -> dict[str, str]:
+    """{name: operation} of the steps that change something: not `same`, not a provider (a default
+    provider's step changes no resource)."""
+    return {
+        urn.split("::")[-1]: op
+        for urn, op in found.items()
+        if op != OpType.SAME.value and "::pulumi:providers:" not in urn
+    }

@@ -5,17 +5,22 @@ API server's schema validation checks what we send, and what it stores equals wh
 the program adds on purpose (`tests/differential/test_function_crd.py` says what and why).
 
 There is no OpenFaaS operator: nothing turns a Function into pods, so the tests turn on `skipAwait`,
-turn the invoke check off, and read back what the API server stored.
+turn the invoke check off, and read back what the API server stored; the tests of the wait for a
+Function's `Ready` and `Healthy` conditions write the status as the operator would.
 """
 
 from __future__ import annotations
 
+import json
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pulumi import automation as auto
 
 from components.stackfile import load_stack
 from tests.engine.harness import ROOT, EngineProject, add_corpus, new_project
@@ -132,3 +137,67 @@ def test_no_corpus_secret_value_reaches_the_output(corpus: tuple[EngineProject, 
     project, _, _ = corpus
     assert [text for text in project.outputs if "corpus-value-" in text] == []
     assert project.files_containing("corpus-value-") == []
+
+
+def play_the_operator(namespace: str, name: str, stop: threading.Event) -> None:
+    """Write `Ready` and `Healthy` to the Function's status once it exists, as the operator would."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    conditions = [
+        {"type": kind, "status": "True", "reason": "Available", "message": "ok", "lastTransitionTime": now}
+        for kind in ("Ready", "Healthy")
+    ]
+    patch = json.dumps({"status": {"conditions": conditions}})
+    while not stop.is_set():
+        try:
+            kubectl("patch", CRD, name, "-n", namespace, "--subresource=status", "--type=merge", "-p", patch)
+            return
+        except subprocess.CalledProcessError:  # not created yet
+            stop.wait(0.5)
+
+
+def awaited_project(tmp: Path, namespace: str, timeout: str) -> EngineProject:
+    require_crd_and_faas_cli()
+    project = crd_project(tmp, namespace)
+    project.stack.remove_config("skipAwait")
+    project.set("kubernetesReadyTimeout", timeout)
+    project.set("checks", {"protectedapi": {"enabled": False}})
+    project.set_secret("secret_api_key", DEMO_SECRET)
+    return project
+
+
+def test_up_waits_for_the_operator_to_report_the_function_ready_and_healthy(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    namespace = unique_namespace("of-crdw")
+    project = awaited_project(tmp_path_factory.mktemp("crd-wait"), namespace, "60s")
+    stop = threading.Event()
+    operator = threading.Thread(target=play_the_operator, args=(namespace, "protectedapi", stop))
+    operator.start()
+    try:
+        project.up()
+        conditions = kubectl("get", CRD, "protectedapi", "-n", namespace)["status"]["conditions"]
+        assert {c["type"]: c["status"] for c in conditions} == {"Ready": "True", "Healthy": "True"}
+    finally:
+        stop.set()
+        operator.join()
+        project.destroy()
+        project.stack.workspace.remove_stack(project.stack.name)
+        delete_namespace(namespace)
+
+
+def test_up_fails_at_the_timeout_when_no_operator_reports_the_function(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    namespace = unique_namespace("of-crdt")
+    project = awaited_project(tmp_path_factory.mktemp("crd-timeout"), namespace, "10s")
+    started = time.monotonic()
+    try:
+        with pytest.raises(auto.CommandError) as failed:
+            project.up()
+        assert time.monotonic() - started < 120
+        assert "protectedapi" in str(failed.value)
+        assert "Ready" in str(failed.value) or "timed out" in str(failed.value), str(failed.value)[-2000:]
+    finally:
+        project.destroy()
+        project.stack.workspace.remove_stack(project.stack.name)
+        delete_namespace(namespace)

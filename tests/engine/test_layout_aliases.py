@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from http.server import ThreadingHTTPServer
 
 import pytest
-from pulumi.automation import EngineEvent, OpType
+from pulumi.automation import OpType
 
 from tests.engine.harness import (
     ROOT,
@@ -25,8 +25,10 @@ from tests.engine.harness import (
     docker_json,
     install_program,
     new_project,
+    not_same,
     require_toolchain,
     run,
+    steps,
     swarm_lock,
 )
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
@@ -52,25 +54,6 @@ def require_old_layout() -> None:
     found = subprocess.run(["git", "cat-file", "-e", f"{OLD_LAYOUT}^{{commit}}"], cwd=ROOT, check=False)
     if found.returncode != 0:
         raise RuntimeError(f"commit {OLD_LAYOUT} is not in this clone: run `git fetch --unshallow`")
-
-
-def steps(project: EngineProject) -> dict[str, str]:
-    """{URN: operation} of every step of a preview."""
-    events: list[EngineEvent] = []
-    result = project.stack.preview(color="never", on_event=events.append)
-    project.outputs += [result.stdout, result.stderr]
-    metadata = [e.resource_pre_event.metadata for e in events if e.resource_pre_event is not None]
-    return {m.urn: m.op.value for m in metadata}
-
-
-def not_same(found: dict[str, str]) -> dict[str, str]:
-    """{name: operation} of the steps that change something: not `same`, not a provider (a default
-    provider's step changes no resource)."""
-    return {
-        urn.split("::")[-1]: op
-        for urn, op in found.items()
-        if op != OpType.SAME.value and "::pulumi:providers:" not in urn
-    }
 
 
 def assert_moves_without_changes(
