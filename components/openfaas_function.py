@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +21,7 @@ from components.check.spec import CheckSpec
 from components.plan import FunctionPlan
 from components.rollout_checksum import secret_checksum
 from components.shared.secret_values import SecretValues
-from components.targets import DeployedFunction, Target
+from components.targets import DeployedFunction, ReadinessGate, Target
 
 
 @dataclass(frozen=True)
@@ -62,12 +61,12 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         self.check = None
         self.register_outputs({})
 
-    def declare_check(self, after: Sequence[pulumi.Resource] = ()) -> InvokeCheck | None:
-        """The function's check, when enabled, run after its workload and `after` (what waits for
-        the stack's functions to be ready); called once every function's workload is declared."""
+    def declare_check(self, readiness: ReadinessGate) -> InvokeCheck | None:
+        """The function's check, when enabled, run after its workload and once the stack's
+        functions are ready; called once every function's workload is declared."""
         spec = self._args.check
         if spec is not None and spec.enabled:
-            self.check = self._check(self._args, spec, self._checksum, self._moved_from, after)
+            self.check = self._check(self._args, spec, self._checksum, self._moved_from, readiness)
         return self.check
 
     def _check(
@@ -76,7 +75,7 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         spec: CheckSpec,
         checksum: pulumi.Output[str],
         aliases: list[pulumi.Alias],
-        after: Sequence[pulumi.Resource],
+        readiness: ReadinessGate,
     ) -> InvokeCheck:
         """The invoke check; it re-runs when the function or its secrets change."""
         fn, secret_values = args.plan, args.secret_values
@@ -87,13 +86,14 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         )
         # The workloads' ids too: a service recreated (after drift, say) is checked again.
         ids = [workload.id for workload in self.deployed.workloads]
-        triggers = pulumi.Output.all(checksum, *ids).apply(
-            lambda parts: trigger_digest([fn.namespace, str(fn.replicas), settings, *map(str, parts)])
+        # `passed` only holds the check back until the functions are ready; it is not digested.
+        triggers = pulumi.Output.all(readiness.passed, checksum, *ids).apply(
+            lambda parts: trigger_digest([fn.namespace, str(fn.replicas), settings, *map(str, parts[1:])])
         )
         return InvokeCheck(
             f"{fn.resource_name}-check",
             InvokeCheckArgs(spec, {name: secret_values.text(name) for name in spec.secret_names}, triggers),
             pulumi.ResourceOptions(
-                parent=self, aliases=aliases, depends_on=[*self.deployed.resources, *after]
+                parent=self, aliases=aliases, depends_on=[*self.deployed.resources, *readiness.resources]
             ),
         )

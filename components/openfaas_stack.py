@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pulumi
@@ -13,7 +13,7 @@ from components.openfaas_function import OpenFaaSFunction, OpenFaaSFunctionArgs
 from components.plan import DeployPlan
 from components.rollout_checksum import ChecksumKey
 from components.shared.secret_values import SecretValues
-from components.targets import DeployedFunction, target_for
+from components.targets import DeployedFunction, ReadinessGate, target_for
 from components.targets.kubernetes import KubernetesOptions
 from components.targets.swarm import SwarmOptions
 
@@ -37,7 +37,7 @@ class OpenFaaSStack(pulumi.ComponentResource):
     """
 
     deployed: dict[str, DeployedFunction]
-    readiness: Sequence[pulumi.Resource]
+    readiness: ReadinessGate
     checks: dict[str, InvokeCheck]
     functions: pulumi.Output[dict[str, str]]
     secrets: pulumi.Output[list[str]]
@@ -62,10 +62,11 @@ class OpenFaaSStack(pulumi.ComponentResource):
         }
         self.deployed = {name: member.deployed for name, member in members.items()}
         self.readiness = target.declare_readiness(plan, self.deployed, args.secret_values, self)
-        checks = {name: member.declare_check(after=self.readiness) for name, member in members.items()}
+        checks = {name: member.declare_check(self.readiness) for name, member in members.items()}
         self.checks = {name: check for name, check in checks.items() if check is not None}
-        self.functions = pulumi.Output.from_input(
-            {name: fn.function.image for name, fn in plan.functions.items()}
-        )
+        # Resolves once every function is ready, so `up` fails with the target's reasons even
+        # when no check runs.
+        images = {name: fn.function.image for name, fn in plan.functions.items()}
+        self.functions = pulumi.Output.from_input(self.readiness.passed).apply(lambda _: images)
         self.secrets = pulumi.Output.from_input(sorted(plan.secrets))
         self.register_outputs({"functions": self.functions, "secrets": self.secrets})

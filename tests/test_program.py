@@ -331,3 +331,31 @@ def test_a_converge_timeout_that_is_not_a_duration_is_refused(workdir: Path) -> 
 def test_each_function_is_a_component_of_its_own(workdir: Path, target: str, name: str) -> None:
     mocks = run(workdir, target)
     assert list(mocks.of_type("openfaas-stack:index:OpenFaaSFunction")) == [name]
+
+
+class NotReadyMocks(RecordingMocks):
+    """The engine's answers when the readiness wait found a function that cannot start."""
+
+    REASON = "function 'protectedapi' in namespace 'openfaas-fn' cannot start: its image is not on the node"
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        resource_id, state = super().new_resource(args)
+        if args.typ == READINESS:
+            state["failures"] = self.REASON
+        return resource_id, state
+
+
+def test_a_function_that_is_not_ready_fails_the_update_with_the_reason_alone_and_no_check(
+    workdir: Path,
+) -> None:
+    mocks = NotReadyMocks()
+    checks = {"protectedapi": {"expectStatus": 200}}
+    with pytest.raises(pulumi.RunError) as failed:
+        run_program(
+            workdir,
+            config={"target": "kubernetes", "checks": checks},
+            secrets={"secret_api_key": DEMO_SECRET},
+            mocks=mocks,
+        )
+    assert str(failed.value) == NotReadyMocks.REASON
+    assert mocks.of_type("pulumi-python:dynamic/openfaas:InvokeCheck") == {}

@@ -47,8 +47,15 @@ class SecretValues:
     def text(self, name: str) -> pulumi.Output[str]:
         """The secret as text, for a check header: its file of the same name, else its first file."""
         files = self._files[name]
-        content = files[text_file(name, files)]
-        return content.apply(lambda encoded: base64.b64decode(encoded).decode("utf-8", "replace"))
+        return _decoded(files[text_file(name, files)])
+
+    def file_texts(self, name: str) -> list[pulumi.Output[str]]:
+        """Every file of secret `name` as text, e.g. to redact from what a function logs."""
+        return [_decoded(content) for _, content in sorted(self._files[name].items())]
+
+
+def _decoded(content: pulumi.Output[str]) -> pulumi.Output[str]:
+    return content.apply(lambda encoded: base64.b64decode(encoded).decode("utf-8", "replace"))
 
 
 def text_file(name: str, files: Collection[str]) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from components.plan import PlanError, TargetRules
 from components.targets import kubernetes, swarm
-from components.targets.base import DeployedFunction, Target
+from components.targets.base import DeployedFunction, ReadinessGate, Target
 
 RULES: Mapping[str, TargetRules] = {"kubernetes": kubernetes.RULES, "swarm": swarm.RULES}
 """Each target's rules, by its `target` config value."""
@@ -34,4 +34,4 @@ def target_for(
     raise ValueError(f"unknown target {name!r}")
 
 
-__all__ = ["RULES", "TARGET_NAMES", "DeployedFunction", "Target", "rules_for", "target_for"]
+__all__ = ["RULES", "TARGET_NAMES", "DeployedFunction", "ReadinessGate", "Target", "rules_for", "target_for"]

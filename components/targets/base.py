@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -25,6 +25,16 @@ class DeployedFunction:
     def resources(self) -> list[pulumi.Resource]:
         """Everything the function needs in place, e.g. for `depends_on`."""
         return [*self.workloads, *self.secrets]
+
+
+@dataclass(frozen=True)
+class ReadinessGate:
+    """What waits for a stack's functions to be ready: the resources their checks run after, and
+    an Output that resolves once all are ready (and fails the update, naming each function that is
+    not, with the target's own reasons)."""
+
+    resources: tuple[pulumi.Resource, ...] = ()
+    passed: pulumi.Input[bool] = True
 
 
 class Target(Protocol[Secrets]):
@@ -62,7 +72,7 @@ class Target(Protocol[Secrets]):
         deployed: Mapping[str, DeployedFunction],
         secret_values: SecretValues,
         parent: pulumi.Resource,
-    ) -> Sequence[pulumi.Resource]:
+    ) -> ReadinessGate:
         """What waits for the declared functions to be ready, if the target waits on its own;
         the checks run after it."""
         ...

@@ -135,7 +135,7 @@ def test_rotating_the_secret_rolls_pods_that_take_the_new_value_and_refuse_the_o
     result = project.up()
     changes = cast(dict[str, int], result.summary.resource_changes or {})
     assert set(changes) == {"same", "update"}, result.stdout
-    assert changes["update"] == 3, result.stdout  # the Secret, the pod template, the check
+    assert changes["update"] == 4, result.stdout  # the Secret, the pod template, the readiness, the check
     after = kubectl("get", "deployment", "protectedapi", "-n", namespace)
     assert after["metadata"]["uid"] == before["metadata"]["uid"]
     assert kubectl("get", "secret", "secret-api-key", "-n", namespace)["metadata"]["uid"] == uid
@@ -323,8 +323,9 @@ def test_function_crd_mode_creates_a_function_the_api_server_validates_against_t
     tmp_path: Path,
 ) -> None:
     namespace = unique_namespace("of-crd")
-    project = kube_project(tmp_path, namespace, check=False)  # no OpenFaaS operator runs it here
+    project = kube_project(tmp_path, namespace, check=False)
     project.set("kubernetesWorkload", "function-crd")
+    project.set("skipAwait", True)  # no OpenFaaS operator reports it Ready here
     project.set_secret("secret_api_key", DEMO_SECRET)
     try:
         project.up()
@@ -351,6 +352,7 @@ def test_function_crd_mode_sends_limits_in_the_shape_the_crd_schema_accepts(
     namespace = unique_namespace("of-crd-bad")
     project = kube_project(tmp_path, namespace, check=False)
     project.set("kubernetesWorkload", "function-crd")
+    project.set("skipAwait", True)  # no OpenFaaS operator reports it Ready here
     project.set_secret("secret_api_key", DEMO_SECRET)
     (project.workdir / "stack.yaml").write_text(
         "provider:\n  name: openfaas\nfunctions:\n  protectedapi:\n"

@@ -190,7 +190,9 @@ class Cluster:
 
 
 def _selector(names: Sequence[str]) -> str:
-    return f"{FUNCTION_LABEL} in ({','.join(sorted(names))})"
+    # Every function's objects, filtered here: a set-based selector of many names makes a URL
+    # longer than an API server takes.
+    return FUNCTION_LABEL
 
 
 def wait_for(
@@ -257,7 +259,12 @@ def _pod_failures(
     replica_sets, pods = cluster.replica_sets(namespace, names), cluster.pods(namespace, names)
     failures: list[str] = []
     for name, deployment in sorted(deployments.items()):
-        for pod in newest_pods(deployment, replica_sets, pods):
+        own = [
+            pod
+            for pod in pods
+            if ((pod.get("metadata") or {}).get("labels") or {}).get(FUNCTION_LABEL) == name
+        ]
+        for pod in newest_pods(deployment, replica_sets, own):
             problem = pod_problem(pod)
             if problem is None:
                 continue
@@ -308,32 +315,38 @@ def _rollouts(props: Mapping[str, Any]) -> list[Rollout]:
 
 
 def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
+    """Wait; a function that is not ready is an output (`failures`), not an exception: the
+    program turns it into its error, so the user reads the reason without a traceback."""
     rollouts = _rollouts(props)
     secrets = [str(value) for value in props.get("secret_values") or [] if str(value)]
     access = ClusterAccess(str(props.get("kubeconfig") or ""), str(props.get("kube_context") or ""))
+    failures = ""
     try:
         with KUBERNETES_LOGS.closed():
             wait_for(rollouts, Cluster(access), timeout=float(props["timeout_seconds"]), secrets=secrets)
     except NotReady as error:
-        pulumi.log.error(str(error))
-        raise NotReady(str(error)) from None
+        failures = str(error)
     except KubeClientError as error:
-        raise NotReady(f"the functions' readiness cannot be read: {error}") from None
+        failures = f"the functions' readiness cannot be read: {error}"
     except Exception as error:
         # Whatever it says may quote a kubeconfig or a log: name only its kind.
-        raise NotReady(
-            f"the functions' readiness could not be read from the API server ({type(error).__name__})"
-        ) from None
-    return {key: props.get(key) for key in PROPS} | {"ready": len(rollouts)}
+        failures = f"the functions' readiness could not be read from the API server ({type(error).__name__})"
+    return {key: props.get(key) for key in PROPS} | {
+        "ready": 0 if failures else len(rollouts),
+        "failures": failures,
+    }
 
 
 class ReadinessProvider(pulumi.dynamic.ResourceProvider):
     """Waits on create and update; diff compares the rollouts, never touching the network."""
 
     def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        """A new generation of any Deployment (or a new Deployment) is an update: wait again."""
+        """A new generation of any Deployment (or a new Deployment) is an update: wait again; so
+        is a wait that failed last time (the next `up` must not pass on its old outputs)."""
         changed = [key for key in PROPS if olds.get(key) != news.get(key)]
-        return pulumi.dynamic.DiffResult(changes=bool(changed), replaces=[], stables=[])
+        return pulumi.dynamic.DiffResult(
+            changes=bool(changed or olds.get("failures")), replaces=[], stables=[]
+        )
 
     def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
         return pulumi.dynamic.CreateResult(id_="readiness", outs=_wait(props))
@@ -363,6 +376,8 @@ class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
     """
 
     ready: pulumi.Output[int]
+    failures: pulumi.Output[str]
+    """Why functions are not ready, one a line; empty when all are."""
 
     def __init__(self, name: str, args: ReadinessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         cluster = args.cluster
@@ -374,5 +389,18 @@ class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
             "kube_context": secret(cluster.context) if cluster.context else None,
             "secret_values": pulumi.Output.secret(list(args.secret_values)),
             "ready": None,
+            "failures": None,
         }
         super().__init__(ReadinessProvider(), name, props, opts)
+
+    @property
+    def passed(self) -> pulumi.Output[bool]:
+        """True once every function is ready; raises `pulumi.RunError` with the reasons when one is
+        not, which fails the update with that message alone."""
+        return self.failures.apply(_passed)
+
+
+def _passed(failures: str | None) -> bool:
+    if failures:
+        raise pulumi.RunError(failures)
+    return True

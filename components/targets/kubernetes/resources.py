@@ -19,7 +19,7 @@ from components.shared.durations import duration_seconds
 from components.shared.kubeconfig import ClusterAccess
 from components.shared.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
-from components.targets.base import DeployedFunction
+from components.targets.base import DeployedFunction, ReadinessGate
 from components.targets.kubernetes.readiness import Readiness, ReadinessArgs
 from components.targets.kubernetes.rules import RULES, KubernetesRules, secret_object_name
 
@@ -142,12 +142,12 @@ class KubernetesTarget:
         deployed: Mapping[str, DeployedFunction],
         secret_values: SecretValues,
         parent: pulumi.Resource,
-    ) -> list[pulumi.Resource]:
+    ) -> ReadinessGate:
         """One `Readiness` waiting for every function Deployment, when the project decides
         readiness (`KubernetesOptions.own_readiness`); the checks run after it."""
         options = self.options
         if not options.own_readiness or options.cluster is None or not deployed:
-            return []
+            return ReadinessGate()
         rollouts = [
             {
                 "namespace": plan.functions[name].namespace,
@@ -161,20 +161,19 @@ class KubernetesTarget:
             if isinstance(deployment, k8s.apps.v1.Deployment)
         ]
         texts = sorted({secret.name for fn in plan.functions.values() for secret in fn.secrets})
-        return [
-            Readiness(
-                "readiness",
-                ReadinessArgs(
-                    rollouts,
-                    duration_seconds(options.ready_timeout) or 0.0,
-                    options.cluster,
-                    [secret_values.text(name) for name in texts],
-                ),
-                pulumi.ResourceOptions(
-                    parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
-                ),
-            )
-        ]
+        readiness = Readiness(
+            "readiness",
+            ReadinessArgs(
+                rollouts,
+                duration_seconds(options.ready_timeout) or 0.0,
+                options.cluster,
+                [text for name in texts for text in secret_values.file_texts(name)],
+            ),
+            pulumi.ResourceOptions(
+                parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
+            ),
+        )
+        return ReadinessGate((readiness,), readiness.passed)
 
 
 def _in(

@@ -16,7 +16,7 @@ import pulumi_docker as docker
 
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
 from components.shared.secret_values import SecretValues
-from components.targets.base import DeployedFunction
+from components.targets.base import DeployedFunction, ReadinessGate
 from components.targets.swarm.rules import (
     RULES,
     SwarmRules,
@@ -86,9 +86,9 @@ class SwarmTarget:
         deployed: Mapping[str, DeployedFunction],
         secret_values: SecretValues,
         parent: pulumi.Resource,
-    ) -> list[pulumi.Resource]:
+    ) -> ReadinessGate:
         """Nothing: each service waits for its tasks to run (`swarmConvergeTimeout`)."""
-        return []
+        return ReadinessGate()
 
 
 def _secret(

@@ -45,7 +45,10 @@ def replica_set(revision: str, template_hash: str, owner: str = "d-1") -> dict[s
 
 def pod(template_hash: str = "new", **container: Any) -> dict[str, Any]:
     return {
-        "metadata": {"name": f"hello-{template_hash}-x", "labels": {"pod-template-hash": template_hash}},
+        "metadata": {
+            "name": f"hello-{template_hash}-x",
+            "labels": {"pod-template-hash": template_hash, "faas_function": "hello"},
+        },
         "status": {"containerStatuses": [{"name": "hello", "ready": False, **container}]},
     }
 
