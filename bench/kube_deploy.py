@@ -7,8 +7,9 @@ program with every function's readiness check on (through the API server), so bo
 with every function Ready; the program's also with every function answering. Each run starts
 from an empty namespace, deleted after (not timed); sides interleave A B A B ... Then a no-op
 second `up` against a second `kubectl apply` of the unchanged manifest. A third side is the same
-`up` with `--parallel` raised (the engine runs 4 operations per CPU by default, and each awaited
-Deployment and Service holds one while it waits).
+`up` with `--parallel` raised (the engine runs 4 operations per CPU by default; since the
+functions' readiness is one `Readiness` wait for the whole stack, no operation holds a slot while
+pods start, so raising it should change little).
 
     python -m bench.kube_deploy [--functions 30] [--runs 5] [--parallel 64]
 """

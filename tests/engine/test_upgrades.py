@@ -11,6 +11,7 @@ and previews, as a user pulling a new version would:
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 import uuid
@@ -39,6 +40,7 @@ BEFORE_STAGES = "54dbec014a41b113bbd50dd2b72671e51ff68032"
 STAGES = "9e3f8a9e79fc5a90d53235dedf084362daf1c329"
 IMAGE = "functions/api-key-protected:latest"
 READINESS = "pulumi-python:dynamic/openfaas:Readiness"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"  # marks a secret value in exported state
 
 
 def require_commits() -> None:
@@ -64,13 +66,17 @@ def summary(project: EngineProject) -> dict[str, int]:
 
 
 def pickled_providers(project: EngineProject) -> set[str]:
-    """Every dynamic provider the stack's state holds, as `pulumi.dynamic` serialized it."""
+    """Every dynamic provider the stack's state holds, as `pulumi.dynamic` serialized it (a
+    resource with secret inputs keeps it in a secret envelope, its JSON in `plaintext`)."""
     resources = (project.stack.export_stack().deployment or {}).get("resources", [])
-    return {
-        str(resource["inputs"]["__provider"])
-        for resource in resources
-        if "__provider" in (resource.get("inputs") or {})
-    }
+    found = set()
+    for resource in resources:
+        value = (resource.get("inputs") or {}).get("__provider")
+        if isinstance(value, dict) and SECRET_SIG in value:
+            value = json.loads(value["plaintext"])
+        if value is not None:
+            found.add(str(value))
+    return found
 
 
 def changes(project: EngineProject) -> list[tuple[str, str, str]]:
