@@ -86,13 +86,17 @@ class OpenFaaSFunction(pulumi.ComponentResource):
         )
         # The workloads' ids too: a service recreated (after drift, say) is checked again.
         ids = [workload.id for workload in self.deployed.workloads]
-        # `passed` only holds the check back until the functions are ready; it is not digested.
-        triggers = pulumi.Output.all(readiness.passed, checksum, *ids).apply(
-            lambda parts: trigger_digest([fn.namespace, str(fn.replicas), settings, *map(str, parts[1:])])
+        triggers = pulumi.Output.all(checksum, *ids).apply(
+            lambda parts: trigger_digest([fn.namespace, str(fn.replicas), settings, *map(str, parts)])
         )
         return InvokeCheck(
             f"{fn.resource_name}-check",
-            InvokeCheckArgs(spec, {name: secret_values.text(name) for name in spec.secret_names}, triggers),
+            InvokeCheckArgs(
+                spec,
+                {name: secret_values.text(name) for name in spec.secret_names},
+                triggers,
+                readiness.passed,
+            ),
             pulumi.ResourceOptions(
                 parent=self, aliases=aliases, depends_on=[*self.deployed.resources, *readiness.resources]
             ),

@@ -117,6 +117,8 @@ class InvokeCheckArgs:
     headers reference (others are ignored). `triggers`: an opaque digest of what should re-run
     the check (the function's settings, the keyed `rollout_checksum.secret_checksum` of its
     secrets, its workload ids), from `trigger_digest`; never a bare hash of a secret value.
+    `after`: resolves when the check may run (the functions are ready); an error in it keeps the
+    check from being registered at all.
     """
 
     def __init__(
@@ -124,10 +126,12 @@ class InvokeCheckArgs:
         spec: CheckSpec,
         secret_values: Mapping[str, pulumi.Input[str]] | None = None,
         triggers: pulumi.Input[str] = "",
+        after: pulumi.Input[bool] = True,
     ) -> None:
         self.spec = spec
         self.secret_values = dict(secret_values or {})
         self.triggers = triggers
+        self.after = after
 
 
 class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"):
@@ -167,6 +171,10 @@ class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"
             "triggers": args.triggers,
             **{k: None for k in OUTPUT_PROPS},
         }
+        if args.after is not True:
+            # Holds the check back until it resolves; not compared by `diff` (a preview, where it
+            # is unknown, shows no change for it).
+            props["after"] = args.after
         if spec.cluster_secret:
             props.update({k: pulumi.Output.secret(props[k]) for k in NONE_WHEN_EMPTY if props[k] is not None})
         super().__init__(InvokeCheckProvider(), name, props, opts)
