@@ -72,7 +72,7 @@ def _number(value: object) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-# A field's annotation (a string: check_config uses `from __future__ import annotations`) -> how
+# A field's annotation (a string: check/spec.py uses `from __future__ import annotations`) -> how
 # a property value becomes the field's value again.
 _FROM_PROP: dict[str, Callable[[object], object]] = {
     "str": lambda value: str(value) if value else None,

@@ -1,4 +1,4 @@
-"""The `checks` config, read into one CheckSpec per function (components/check_config.py)."""
+"""The `checks` config, read into one CheckSpec per function (components/check/parse.py)."""
 
 from __future__ import annotations
 

@@ -229,3 +229,11 @@ def not_same(found: dict[str, str]) -> dict[str, str]:
         for urn, op in found.items()
         if op != OpType.SAME.value and "::pulumi:providers:" not in urn
     }
+
+
+def require_commits(*commits: str) -> None:
+    """Fail (never skip) when the clone lacks a pinned commit (a shallow clone does)."""
+    for commit in commits:
+        found = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, check=False)
+        if found.returncode != 0:
+            raise RuntimeError(f"commit {commit} is not in this clone: run `git fetch --unshallow`")

@@ -9,23 +9,18 @@ components, which exist only in Pulumi's state. After `up` a preview is all `sam
 
 from __future__ import annotations
 
-import subprocess
-import threading
 import uuid
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 from pulumi.automation import OpType
 
 from tests.engine.harness import (
-    ROOT,
-    AnsweringGateway,
     EngineProject,
     docker_json,
     install_program,
     new_project,
     not_same,
+    require_commits,
     require_toolchain,
     run,
     steps,
@@ -38,22 +33,6 @@ pytestmark = pytest.mark.engine
 OLD_LAYOUT = "b07f3f3584b10089ff32bcaf630e5ad232f517ec"
 FUNCTION_TYPE = "openfaas-stack:index:OpenFaaSFunction"
 IMAGE = "functions/api-key-protected:latest"
-
-
-@pytest.fixture
-def gateway() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AnsweringGateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-def require_old_layout() -> None:
-    """Fail (never skip) when the clone lacks `OLD_LAYOUT` (a shallow clone does)."""
-    found = subprocess.run(["git", "cat-file", "-e", f"{OLD_LAYOUT}^{{commit}}"], cwd=ROOT, check=False)
-    if found.returncode != 0:
-        raise RuntimeError(f"commit {OLD_LAYOUT} is not in this clone: run `git fetch --unshallow`")
 
 
 def assert_moves_without_changes(
@@ -81,7 +60,7 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
     tmp_path_factory: pytest.TempPathFactory, gateway: str
 ) -> None:
     require_toolchain()
-    require_old_layout()
+    require_commits(OLD_LAYOUT)
     prefix = f"alias{uuid.uuid4().hex[:6]}"
     alpha, beta, secret = f"{prefix}-alpha", f"{prefix}-beta", f"{prefix}_key"
     with swarm_lock():
@@ -113,7 +92,7 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
 def test_a_kubernetes_stack_of_the_old_layout_moves_without_changes(
     tmp_path_factory: pytest.TempPathFactory, gateway: str
 ) -> None:
-    require_old_layout()
+    require_commits(OLD_LAYOUT)
     namespace = unique_namespace("alias")
     project = kube_project(tmp_path_factory.mktemp("aliases-kube"), namespace, check=False)
     install_program(project.workdir, OLD_LAYOUT)

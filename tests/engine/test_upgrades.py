@@ -12,21 +12,16 @@ and previews, as a user pulling a new version would:
 from __future__ import annotations
 
 import json
-import subprocess
-import threading
 import uuid
-from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
 
 import pytest
 
 from tests.engine.harness import (
-    ROOT,
-    AnsweringGateway,
     EngineProject,
     docker_json,
     install_program,
     new_project,
+    require_commits,
     require_toolchain,
     steps,
     swarm_lock,
@@ -41,23 +36,6 @@ STAGES = "9e3f8a9e79fc5a90d53235dedf084362daf1c329"
 IMAGE = "functions/api-key-protected:latest"
 READINESS = "pulumi-python:dynamic/openfaas:Readiness"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # marks a secret value in exported state
-
-
-def require_commits() -> None:
-    """Fail (never skip) when the clone lacks a pinned commit (a shallow clone does)."""
-    for commit in (BEFORE_STAGES, STAGES):
-        found = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, check=False)
-        if found.returncode != 0:
-            raise RuntimeError(f"commit {commit} is not in this clone: run `git fetch --unshallow`")
-
-
-@pytest.fixture
-def gateway() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), AnsweringGateway)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def summary(project: EngineProject) -> dict[str, int]:
@@ -97,7 +75,7 @@ def pod_uids(namespace: str, function: str) -> list[str]:
 def test_a_kubernetes_stack_keeps_its_resources_and_pods_through_both_upgrades(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    require_commits()
+    require_commits(BEFORE_STAGES, STAGES)
     namespace = unique_namespace("upgrade")
     project = kube_project(tmp_path_factory.mktemp("upgrade-kube"), namespace)
     install_program(project.workdir, BEFORE_STAGES)
@@ -142,7 +120,7 @@ def test_a_swarm_stack_keeps_every_resource_through_both_upgrades(
     tmp_path_factory: pytest.TempPathFactory, gateway: str
 ) -> None:
     require_toolchain()
-    require_commits()
+    require_commits(BEFORE_STAGES, STAGES)
     name, secret = f"upgrade{uuid.uuid4().hex[:6]}", f"upgrade_{uuid.uuid4().hex[:6]}"
     with swarm_lock():
         project = new_project(tmp_path_factory.mktemp("upgrade-swarm"), "upgrade", ref=BEFORE_STAGES)

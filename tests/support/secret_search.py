@@ -1,6 +1,6 @@
 """Search any output for a secret value, in every encoding it could leak in.
 
-Written independently of `components/redaction.py`, so a form that code forgets is still found.
+Written independently of `components/shared/redaction.py`, so a form that code forgets is still found.
 """
 
 from __future__ import annotations
