@@ -314,6 +314,9 @@ def _missing(
 
 
 def _replicas(fn: Function, where: str, errors: list[str]) -> int:
+    """The replicas to deploy, as faas-netes decides them: `com.openfaas.scale.min` when it is at
+    least 1, else 1 (openfaas/faas-netes `pkg/handlers/deploy.go`, `getMinReplicaCount`: only a
+    minimum `> 0` is used); a value that is not a whole number, or negative, is refused."""
     raw = fn.labels.get(SCALE_MIN_LABEL, "")
     if not raw:
         return 1
@@ -324,4 +327,4 @@ def _replicas(fn: Function, where: str, errors: list[str]) -> int:
         return 1
     if value < 0:
         errors.append(f"{where}: label {SCALE_MIN_LABEL} must not be negative")
-    return max(value, 0)
+    return max(value, 1)

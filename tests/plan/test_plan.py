@@ -239,3 +239,8 @@ def test_a_name_or_value_ending_in_a_newline_or_in_unicode_digits_is_refused(
 @pytest.mark.parametrize("text", ["nan", "inf", "1e400", "-inf", "\uff15"])
 def test_a_cpu_amount_that_is_not_a_number_is_none_not_a_crash(text: str) -> None:
     assert parse_nano_cpus(text) is None
+
+
+def test_a_scale_min_of_zero_deploys_one_replica_as_faas_netes_does() -> None:
+    plan = kube_plan(stack(fn(labels={"com.openfaas.scale.min": "0"})))
+    assert plan.functions["protectedapi"].replicas == 1

@@ -21,7 +21,12 @@ from components.shared.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
 from components.targets.base import DeployedFunction, ReadinessGate
 from components.targets.kubernetes.readiness import Readiness, ReadinessArgs
-from components.targets.kubernetes.rules import RULES, KubernetesRules, secret_object_name
+from components.targets.kubernetes.rules import (
+    RULES,
+    KubernetesRules,
+    projected_volume_name,
+    secret_object_name,
+)
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
 
@@ -266,7 +271,7 @@ def _deployment(
     if fn.secrets:
         volumes.append(
             k8s.core.v1.VolumeArgs(
-                name=f"{name}-projected-secrets",
+                name=projected_volume_name(name),
                 projected=k8s.core.v1.ProjectedVolumeSourceArgs(
                     sources=[
                         k8s.core.v1.VolumeProjectionArgs(
@@ -282,7 +287,7 @@ def _deployment(
         )
         mounts.append(
             k8s.core.v1.VolumeMountArgs(
-                name=f"{name}-projected-secrets", mount_path=SECRETS_MOUNT_PATH, read_only=True
+                name=projected_volume_name(name), mount_path=SECRETS_MOUNT_PATH, read_only=True
             )
         )
     if readonly:

@@ -36,6 +36,15 @@ _K8S_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[nu
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
 
 
+PROJECTED_SUFFIX = "-projected-secrets"
+
+
+def projected_volume_name(function: str) -> str:
+    """The volume holding a function's secrets, named as faas-netes names it
+    (`pkg/handlers/deploy.go`: `<name>-projected-secrets`); a volume name is a DNS label."""
+    return f"{function}{PROJECTED_SUFFIX}"
+
+
 def secret_object_name(name: str) -> str:
     """`secret_api_key` -> `secret-api-key`: the Secret's DNS-1123 name; the data keys keep the
     OpenFaaS name, so the function reads /var/openfaas/secrets/secret_api_key as on faas-netes."""
@@ -63,6 +72,13 @@ class KubernetesRules:
 
     def function_problems(self, fn: Function) -> list[str]:
         errors = _metadata_errors(fn)
+        volume = projected_volume_name(fn.name)
+        if fn.secrets and len(volume) > NAME_CHARS and len(fn.name) <= NAME_CHARS:
+            errors.append(
+                f"the name is too long for a function that mounts secrets: its secrets volume "
+                f"{volume!r} would have {len(volume)} characters, and Kubernetes allows {NAME_CHARS}: "
+                f"rename the function to at most {NAME_CHARS - len(PROJECTED_SUFFIX)} characters"
+            )
         for kind, resources in fn.resource_kinds:
             for unit, value in (("memory", resources.memory if resources else ""),
                                 ("cpu", resources.cpu if resources else "")):  # fmt: skip
