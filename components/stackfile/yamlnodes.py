@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime
+import math
 import re
 from pathlib import Path
 
@@ -105,7 +107,8 @@ class NodeReader:
                 raise self.error(key_node, f"{what} has a key that is not a plain string")
             key = key_node.value
             if key_node.tag and key_node.tag not in _MERGE_TAGS:
-                self.scalar(key_node, f"{what}: a key")  # a tagged key decodes as a value would
+                decoded = self.scalar(key_node, f"{what}: a key")  # a tagged key decodes as a value would
+                key = decoded if key_node.tag == _BINARY else key
             if key in seen:  # yaml.v3 compares the raw text, quoted or not
                 raise self.error(
                     key_node,
@@ -140,14 +143,17 @@ class NodeReader:
         active.pop()
 
     def check_tag(self, node: Scalar, what: str) -> None:
-        """An explicit !!null, !!bool, !!int or !!float must fit its value, as yaml.v3 requires."""
+        """An explicit !!null, !!bool, !!int, !!float or !!timestamp must fit its value, as yaml.v3
+        requires: an !!int within 64 bits (signed or not), a finite !!float, a !!timestamp in one of
+        yaml.v3's `allowedTimestampFormats`."""
         kind = node.tag[len(_TAG) :] if node.tag.startswith(_TAG) else ""
         value = node.value.replace("_", "") if kind in ("int", "float") else node.value
         fits = {
             "null": lambda: node.value in NULLS,
             "bool": lambda: node.value in _PLAIN_TRUE | _PLAIN_FALSE,
-            "int": lambda: _INT.fullmatch(value) is not None,
-            "float": lambda: _INT.fullmatch(value) is not None or _FLOAT.fullmatch(value) is not None,
+            "int": lambda: _go_int(value) is not None,
+            "float": lambda: _go_int(value) is not None or _go_float(value),
+            "timestamp": lambda: _go_timestamp(node.value),
         }.get(kind)
         if fits is not None and not fits():
             shown = f" `{node.value}`" if self.quote else ""
@@ -226,3 +232,54 @@ class NodeReader:
         if isinstance(node, Sequence):
             return "a list"
         return f"the value {node.value!r}" if self.quote else "a single value"
+
+
+def _go_int(text: str) -> int | None:
+    """`text` as yaml.v3 reads a plain integer (decimal, 0x, 0o, 0b or a leading-0 octal) within
+    the range of an int64 or a uint64, else None."""
+    if not _INT.fullmatch(text):
+        return None
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    base = {"0x": 16, "0X": 16, "0o": 8, "0O": 8, "0b": 2, "0B": 2}.get(digits[:2], 0)
+    if base:
+        number = int(digits[2:], base)
+    elif len(digits) > 1 and digits.startswith("0"):
+        number = int(digits, 8)
+    else:
+        number = int(digits)
+    number *= sign
+    return number if -(1 << 63) <= number < (1 << 64) else None
+
+
+def _go_float(text: str) -> bool:
+    """Whether yaml.v3 reads `text` as a float: the syntax, and a finite value (Go's ParseFloat
+    refuses `1e400` as out of range) unless it is spelled as an infinity."""
+    if not _FLOAT.fullmatch(text):
+        return False
+    if text.lstrip("+-").lower() in (".inf", ".nan"):
+        return True
+    return math.isfinite(float(text))
+
+
+# yaml.v3 `allowedTimestampFormats`: RFC 3339 with short date fields ('T' or 't', a zone), space
+# separated without a zone, or a date alone.
+_TIME = r"(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.\d{1,9})?"
+_TIMESTAMP = re.compile(
+    rf"(\d{{4}})-(\d{{1,2}})-(\d{{1,2}})(?:[Tt]{_TIME}(?:Z|[-+]\d{{2}}:\d{{2}})| {_TIME})?"
+)
+
+
+def _go_timestamp(text: str) -> bool:
+    """Whether yaml.v3 reads `text` as a timestamp (`2001-12-14`, `2001-12-14t21:59:43.10-05:00`,
+    `2001-12-14 21:59:43.10`): the shape, and a real date and time."""
+    match = _TIMESTAMP.fullmatch(text)
+    if match is None:
+        return False
+    year, month, day, *times = match.groups()
+    hour, minute, second = [int(part) for part in times if part] or [0, 0, 0]  # one time form, or none
+    try:
+        datetime.datetime(int(year), int(month), int(day), hour, minute, second)
+    except ValueError:
+        return False
+    return True

@@ -16,6 +16,7 @@ import yaml
 from yaml.events import (
     AliasEvent,
     DocumentEndEvent,
+    DocumentStartEvent,
     MappingEndEvent,
     MappingStartEvent,
     ScalarEvent,
@@ -227,6 +228,13 @@ def _compose(text: str) -> Node | None:
                 node = target
             elif kind is DocumentEndEvent:
                 break  # yaml.v3 reads the first document only
+            elif kind is DocumentStartEvent and event.version not in (None, (1, 1)):
+                major, minor = event.version
+                raise ComposeError(
+                    f"found incompatible YAML document: the '%YAML {major}.{minor}' directive; yaml.v3 "
+                    "(faas-cli) reads only '%YAML 1.1': remove the line (or write %YAML 1.1)",
+                    event.start_mark.line + 1,
+                )
             else:
                 continue
             if stack:
