@@ -12,8 +12,12 @@ class FileProblem(OSError):
     """A file that is there but must not be read: why, in a few words (never its content)."""
 
 
-def read_limited(path: Path, limit: int) -> str:
-    """The UTF-8 text of a regular file of at most `limit` bytes; FileNotFoundError or FileProblem."""
+def read_limited(path: Path, limit: int, *, utf16: bool = False) -> str:
+    """The UTF-8 text of a regular file of at most `limit` bytes; FileNotFoundError or FileProblem.
+
+    With `utf16`, a file that starts with a UTF-16 byte-order mark is read as UTF-16, as yaml.v3
+    reads it (an environment file written by Windows PowerShell 5's `>`); a stack file is not,
+    since faas-cli substitutes `${VAR}` in its bytes first and then cannot parse it."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -49,8 +53,14 @@ def read_limited(path: Path, limit: int) -> str:
         os.close(fd)
     if size > limit:
         raise FileProblem(f"is more than the limit of {limit} bytes")
+    data = b"".join(chunks)
+    if utf16 and data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return data.decode("utf-16")  # the BOM says which byte order, and is dropped
+        except UnicodeDecodeError as exc:
+            raise FileProblem(f"is not UTF-16 text (byte {exc.start})") from None
     try:
-        return b"".join(chunks).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FileProblem(f"is not UTF-8 text (byte {exc.start})") from None
 

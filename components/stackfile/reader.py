@@ -199,7 +199,7 @@ class StackReader(NodeReader):
                 line,
             )
         try:
-            text = read_limited(env_path, ENVIRONMENT_FILE_LIMIT)
+            text = read_limited(env_path, ENVIRONMENT_FILE_LIMIT, utf16=True)
         except FileNotFoundError:
             raise StackFileError(
                 self.path,

@@ -18,7 +18,8 @@ Case format (`cases/*.yaml`):
     filter: "glob"          # optional, or regex: "..."
     stack: |                # the stack file, stack.yml
       ...
-    files: {env.yml: ...}   # optional: more files next to it
+    files: {env.yml: ...}   # optional: more files next to it; a value {utf-16: text} is written
+                            # as Windows PowerShell 5's `>` writes it (UTF-16LE with a BOM)
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class Case:
 
     id: str
     stack: str
-    files: Mapping[str, str]
+    files: Mapping[str, str | Mapping[str, str]]
     env: Mapping[str, str]
     filter: str = ""
     regex: str = ""
@@ -86,10 +87,13 @@ class Case:
         if self.source is not None:
             (folder / self.source.name).write_bytes(self.source.read_bytes())
             return self.source.name
-        for name, text in self.files.items():
+        for name, content in self.files.items():
             target = folder / name
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(text.encode("utf-8"))
+            if isinstance(content, Mapping):
+                target.write_bytes(b"\xff\xfe" + content["utf-16"].encode("utf-16-le"))
+            else:
+                target.write_bytes(content.encode("utf-8"))
         (folder / "stack.yml").write_bytes(self.stack.encode("utf-8"))
         return "stack.yml"
 
