@@ -100,7 +100,7 @@ class NodeReader:
         content = node.content
         self.spend(len(content) // 2 + 1)
         merge: Node | None = None
-        seen: dict[str, Scalar] = {}
+        seen: dict[str, int] = {}  # key -> the line it is first written on
         for i in range(0, len(content) - 1, 2):
             key_node, value_node = content[i], content[i + 1]
             if not isinstance(key_node, Scalar):
@@ -109,13 +109,15 @@ class NodeReader:
             if key_node.tag and key_node.tag not in _MERGE_TAGS:
                 decoded = self.scalar(key_node, f"{what}: a key")  # a tagged key decodes as a value would
                 key = decoded if key_node.tag == _BINARY else key
+            line = node.line_of(i)
             if key in seen:  # yaml.v3 compares the raw text, quoted or not
-                raise self.error(
-                    key_node,
-                    f'mapping key "{key}" already defined at line {seen[key].line} ({what}): '
+                raise StackFileError(
+                    self.path,
+                    f'mapping key "{key}" already defined at line {seen[key]} ({what}): '
                     "remove or rename one of them",
+                    line,
                 )
-            seen[key] = key_node
+            seen[key] = line
             if key == "<<" and key_node.plain and key_node.tag in _MERGE_TAGS:
                 merge = value_node
                 continue

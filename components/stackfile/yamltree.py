@@ -46,12 +46,20 @@ class Scalar:
 
 @dataclass(slots=True, eq=False)
 class Mapping:
-    """A mapping: its keys and values in order, as a flat list `[k1, v1, k2, v2, ...]`."""
+    """A mapping: its keys and values in order, as a flat list `[k1, v1, k2, v2, ...]`.
+
+    `alias_lines` maps the index of an entry written as an alias (`*name`) to the line of that
+    use: the node itself is the anchored one, with the anchor's line."""
 
     content: list[Node] = field(default_factory=list)
     line: int = 0
     tag: str = ""
     anchor: str = ""
+    alias_lines: dict[int, int] = field(default_factory=dict)
+
+    def line_of(self, index: int) -> int:
+        """The line where entry `index` of `content` is written."""
+        return self.alias_lines.get(index, self.content[index].line)
 
 
 @dataclass(slots=True, eq=False)
@@ -226,6 +234,8 @@ def _compose(text: str) -> Node | None:
                         f"unknown anchor '{event.anchor}' referenced", event.start_mark.line + 1
                     )
                 node = target
+                if stack and isinstance(stack[-1], Mapping):
+                    stack[-1].alias_lines[len(stack[-1].content)] = event.start_mark.line + 1
             elif kind is DocumentEndEvent:
                 break  # yaml.v3 reads the first document only
             elif kind is DocumentStartEvent and event.version not in (None, (1, 1)):
@@ -249,6 +259,15 @@ def _compose(text: str) -> Node | None:
         line = mark.line + 1 if mark else None
         index = exc.problem_mark.index if exc.problem_mark is not None else -1
         raise ComposeError(exc.problem or "invalid YAML", line, context, index) from None
+    except yaml.reader.ReaderError as exc:
+        # a character YAML does not allow (a NUL, say); libyaml gives its index in the text
+        line = text.count("\n", 0, max(exc.position, 0)) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise ComposeError(
+            f"unacceptable character #x{code:04x}: YAML allows no control characters (faas-cli's "
+            "yaml.v3 refuses it too, or, in a comment, silently drops the rest of the file): remove it",
+            line,
+        ) from None
     except yaml.YAMLError as exc:
         raise ComposeError(str(exc), None) from None
     return root

@@ -67,6 +67,7 @@ EXPECTED: dict[str, str] = {
     "yaml-flow-colon-before-brace": "{A:}: yaml.v3 reads A as null, libyaml refuses the ':' without a space",
     "yaml-tag-with-bracket": "a tag holding ']': yaml.v3 reads it, libyaml refuses it",
     "yaml-binary-not-text": "!!binary of bytes that are not UTF-8: faas-cli sends them, we refuse",
+    "yaml-nul-in-comment": "a NUL in a comment: faas-cli drops the rest of the file, we refuse with its line",
 }  # fmt: skip
 
 
