@@ -133,13 +133,13 @@ class KubernetesTarget:
                 (_function_resource(fn, rollout_checksum, options.skip_await, awaited),), mounted
             )
         skip_provider_await = options.skip_await or options.own_readiness
-        deployment = _deployment(fn, rollout_checksum, options, skip_provider_await, awaited)
-        # Never awaited: the provider's Service await only sleeps (see `readiness`); the
-        # function's check proves that the Service routes to a ready pod. Declared after the
-        # Deployment, so the engine's slots go to the Deployments first and pods start sooner.
-        after = pulumi.ResourceOptions(depends_on=[deployment]) if skip_provider_await else None
-        service = _service(fn, pulumi.ResourceOptions.merge(awaited, after))
-        return DeployedFunction((deployment, service), mounted)
+        workloads = (
+            _deployment(fn, rollout_checksum, options, skip_provider_await, awaited),
+            # Never awaited: the provider's Service await only sleeps (see `readiness`); the
+            # function's check proves that the Service routes to a ready pod.
+            _service(fn, awaited),
+        )
+        return DeployedFunction(workloads, mounted)
 
     def declare_readiness(
         self,
