@@ -6,10 +6,10 @@ them), then `kubectl rollout status` for each Deployment in turn. The program's 
 program with every function's readiness check on (through the API server), so both sides end
 with every function Ready; the program's also with every function answering. Each run starts
 from an empty namespace, deleted after (not timed); sides interleave A B A B ... Then a no-op
-second `up` against a second `kubectl apply` of the unchanged manifest, one side standing at a time. A third side is the same
-`up` with `--parallel` raised (the engine runs 4 operations per CPU by default; since the
-functions' readiness is one `Readiness` wait for the whole stack, no operation holds a slot while
-pods start, so raising it should change little).
+second `up` against a second `kubectl apply` of the unchanged manifest, one side standing at a
+time. A third side is the same `up` with `--parallel` raised (the engine runs 4 operations per
+CPU by default; since the functions' readiness is one `Readiness` wait for the whole stack, no
+operation holds a slot while pods start, so raising it should change little).
 
     python -m bench.kube_deploy [--functions 30] [--runs 5] [--parallel 64]
 """
