@@ -68,8 +68,8 @@ EXPECTED: dict[str, str] = {
     "yaml-tag-with-bracket": "a tag holding ']': yaml.v3 reads it, libyaml refuses it",
     "yaml-binary-not-text": "!!binary of bytes that are not UTF-8: faas-cli sends them, we refuse",
     "yaml-nul-in-comment": "a NUL in a comment: faas-cli drops the rest of the file, we refuse with its line",
-    "yaml-merge-own-numeric-key": "an own key 1 beside a merged 1: faas-cli takes the merged value, we the own",
-    "yaml-excessive-aliasing": "one alias of a 3,000-value block: faas-cli refuses excessive aliasing, we read it",
+    "yaml-merge-own-numeric-key": "own key 1 beside a merged 1: faas-cli takes the merged value, we the own",
+    "yaml-excessive-aliasing": "an alias of 3,000 values: faas-cli refuses excessive aliasing, we read it",
 }  # fmt: skip
 
 
