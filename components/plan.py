@@ -293,7 +293,15 @@ def _missing(
     for name in sorted(stack.functions):
         fn = stack.functions[name]
         for secret in fn.secrets:
-            if secret not in configured:
+            near = _near_miss(secret, configured)
+            if secret not in configured and near:
+                errors.append(
+                    f"{stack.path}:{fn.line}: function '{name}' needs secret {secret!r}, which is not set; "
+                    f"the 'secrets' config has {near!r}, which differs only in case or spaces: remove it "
+                    f"with `pulumi config rm --path 'secrets.{near}'` and run "
+                    f"`{missing_secret_command(secret)}`"
+                )
+            elif secret not in configured:
                 errors.append(
                     f"{stack.path}:{fn.line}: function '{name}' needs secret {secret!r}, which is not set: "
                     f"run `{missing_secret_command(secret)}`"
@@ -311,6 +319,15 @@ def _missing(
                     f"run `{missing_secret_command(secret)}` with a non-empty value"
                 )
     return errors
+
+
+def _near_miss(secret: str, configured: Collection[str]) -> str:
+    """A configured secret name that differs from `secret` only in case or surrounding spaces ("" if
+    none): what a user who ran the suggested command with a typo or a stray space has."""
+    wanted = secret.strip().lower()
+    return next(
+        (name for name in sorted(configured) if name != secret and name.strip().lower() == wanted), ""
+    )
 
 
 def _replicas(fn: Function, where: str, errors: list[str]) -> int:
