@@ -88,9 +88,11 @@ def api_client(access: ClusterAccess) -> Any:
     from kubernetes import config as kube_config
 
     try:
-        return kube_config.new_client_from_config(
+        client = kube_config.new_client_from_config(
             config_file=access.kubeconfig or None, context=access.context or None, persist_config=False
         )
+        _trim_token(client.configuration)
+        return client
     except kube_config.ConfigException as exc:
         where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
         raise KubeClientError(f"cannot use the kubeconfig {where}: {_first_line(exc)}") from None
@@ -104,3 +106,22 @@ def _first_line(exc: Exception) -> str:
     line = text[0] if text else type(exc).__name__
     # the loader's messages name files and keys; cut anything long enough to be a credential
     return line if len(line) <= 160 else line[:160] + "..."
+
+
+def _trim_token(configuration: Any) -> None:
+    """Trim the bearer token as client-go does (`strings.TrimSpace` of a `tokenFile`): the file
+    `kubectl create token ... > token` writes ends in a newline, which no header may hold. The
+    client sets the token again before each request (`refresh_api_key_hook`), so trim after it."""
+    refresh = configuration.refresh_api_key_hook
+
+    def trimmed(conf: Any) -> None:
+        if refresh is not None:
+            refresh(conf)
+        token = conf.api_key.get("authorization")
+        if isinstance(token, str):
+            conf.api_key["authorization"] = token.strip()
+
+    configuration.refresh_api_key_hook = trimmed
+    trimmed_once = configuration.api_key.get("authorization")
+    if isinstance(trimmed_once, str):
+        configuration.api_key["authorization"] = trimmed_once.strip()

@@ -158,3 +158,31 @@ def test_only_the_kubernetes_clients_records_are_dropped_and_only_while_it_runs(
         send(ClusterAccess("k"), "GET", proxy_url("ns", "fn", 8080), b"", {}, 5)
     logging.getLogger("kubernetes.client.rest").warning("after")
     assert [record.getMessage() for record in caplog.records] == ["kept", "after"]
+
+
+def test_a_token_file_ending_in_a_newline_is_sent_trimmed_as_client_go_sends_it(tmp_path: Path) -> None:
+    sent: list[str | None] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            sent.append(self.headers.get("Authorization"))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    token = tmp_path / "token"
+    token.write_text(f"{TOKEN}\n")  # as `kubectl create token ... > token` writes it
+    try:
+        access = kubeconfig(
+            tmp_path, f"http://127.0.0.1:{httpd.server_address[1]}", f"{{tokenFile: {token}}}"
+        )
+        answer = send(access, "GET", proxy_url("fn", "hello", 8080, "/"), b"", {}, 5.0)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert (answer.status, sent) == (200, [f"Bearer {TOKEN}"])
