@@ -24,9 +24,16 @@ import yaml
 from components.errors import InputError
 from components.openfaas_stack import OpenFaaSStackArgs
 from components.preflight import Inputs, preflight
-from components.settings import CHECK_ROUTES, PULL_POLICIES, WORKLOADS, ConfigError, Settings, config_file
+from components.settings import (
+    CHECK_ROUTES,
+    PULL_POLICIES,
+    WORKLOADS,
+    ConfigError,
+    Settings,
+    cluster_access,
+    config_file,
+)
 from components.shared.durations import duration_seconds
-from components.shared.kubeconfig import ClusterAccess, is_inline_kubeconfig
 from components.shared.redaction import SecretIndex, redactor
 from components.shared.secret_values import SecretValues, secret_values
 from components.shared.urls import url_userinfo
@@ -81,10 +88,8 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
             create_namespaces=settings.create_namespaces,
             adopt_secrets=settings.adopt_secrets,
             provider=kubernetes_provider,
-            cluster=None
-            if is_inline_kubeconfig(settings.kubeconfig)
-            else ClusterAccess(
-                settings.kubeconfig or "", settings.kube_context or "", bool(settings.secret_kube_keys)
+            cluster=cluster_access(
+                settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys)
             ),
         ),
         swarm=SwarmOptions(

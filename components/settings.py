@@ -86,7 +86,8 @@ def check_route(
         via = "kubernetes-api" if settings.target == "kubernetes" and not named else "gateway"
     if via != "kubernetes-api":
         return None
-    if is_inline_kubeconfig(kubeconfig):
+    access = cluster_access(kubeconfig, context, secret)
+    if access is None:
         raise ConfigError(
             config_file(),
             "the invoke checks go through the Kubernetes API server, which needs "
@@ -94,6 +95,15 @@ def check_route(
             "credentials would be stored in the check's state): set it to a path, or set "
             "`pulumi config set checkVia gateway` and a `gateway`",
         )
+    return access
+
+
+def cluster_access(kubeconfig: str | None, context: str | None, secret: bool) -> ClusterAccess | None:
+    """What a process outside the provider (a check, the readiness wait) reads the cluster with:
+    the kubeconfig file and context; None for a kubeconfig given as content, whose credentials it
+    would have to store."""
+    if is_inline_kubeconfig(kubeconfig):
+        return None
     return ClusterAccess(kubeconfig or "", context or "", secret)
 
 

@@ -10,11 +10,8 @@ from dataclasses import dataclass
 from components.check.answer import answer_matches, body_matches, describe_expectation, status_matches
 from components.check.spec import CREDENTIALS, CheckSpec, header_value_problem
 from components.check.transport import Answer, HttpRequest, Transport, send, transport_for
-from components.shared.redaction import holds_part, redactor
+from components.shared.redaction import excerpt, redactor
 from components.shared.urls import basic_auth
-
-EXCERPT_CHARS = 200
-
 
 MAX_ATTEMPT_SECONDS = 30.0
 
@@ -44,31 +41,6 @@ class CheckResult:
     attempts: int
     refused_status: int | None
     summary: str
-
-
-WITHHELD = "[withheld: it holds a secret split across lines]"
-
-
-WITHHELD_PART = "[withheld: it holds part of a secret]"
-
-
-def excerpt(body: str, redact: Callable[[str], str], secrets: Iterable[str] = ()) -> str:
-    """The body, redacted, whitespace collapsed, cut to 200 characters (with `...`).
-
-    Better less of a body than a secret: a body is not shown at all when it still holds a secret
-    once its whitespace is taken out (base64 wrapped at 76 columns, say), or when what would be
-    shown holds a long part of one of `secrets` (`redaction.holds_part`: a server that echoes
-    the first 16 characters of a key).
-    """
-    redacted = redact(body)
-    squeezed = "".join(redacted.split())
-    if redact(squeezed) != squeezed:
-        return WITHHELD
-    flat = " ".join(redacted.split())
-    shown = flat if len(flat) <= EXCERPT_CHARS else flat[: EXCERPT_CHARS - 3] + "..."
-    if holds_part(shown, secrets) or holds_part("".join(shown.split()), secrets):
-        return WITHHELD_PART
-    return shown
 
 
 def _describe(answer: Answer, redact: Callable[[str], str], secrets: Iterable[str]) -> str:

@@ -122,6 +122,3 @@ def _trim_token(configuration: Any) -> None:
             conf.api_key["authorization"] = token.strip()
 
     configuration.refresh_api_key_hook = trimmed
-    trimmed_once = configuration.api_key.get("authorization")
-    if isinstance(trimmed_once, str):
-        configuration.api_key["authorization"] = trimmed_once.strip()

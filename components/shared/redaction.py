@@ -238,3 +238,31 @@ def find_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> 
 def find_short_secret(text: str, values: Mapping[str, str], *, min_chars: int = 8) -> str | None:
     """The name of a secret that is a plausible coincidence and exactly `text`, or None."""
     return SecretIndex(values, min_chars=min_chars).find_short(text)
+
+
+EXCERPT_CHARS = 200
+WITHHELD = "[withheld: it holds a secret split across lines]"
+
+
+WITHHELD_PART = "[withheld: it holds part of a secret]"
+
+
+def excerpt(
+    body: str, redact: Callable[[str], str], secrets: Iterable[str] = (), limit: int = EXCERPT_CHARS
+) -> str:
+    """The text, redacted, whitespace collapsed, cut to `limit` characters (with `...`).
+
+    Better less of a body than a secret: a body is not shown at all when it still holds a secret
+    once its whitespace is taken out (base64 wrapped at 76 columns, say), or when what would be
+    shown holds a long part of one of `secrets` (`holds_part`: a server that echoes
+    the first 16 characters of a key).
+    """
+    redacted = redact(body)
+    squeezed = "".join(redacted.split())
+    if redact(squeezed) != squeezed:
+        return WITHHELD
+    flat = " ".join(redacted.split())
+    shown = flat if len(flat) <= limit else flat[: limit - 3] + "..."
+    if holds_part(shown, secrets) or holds_part("".join(shown.split()), secrets):
+        return WITHHELD_PART
+    return shown

@@ -237,3 +237,8 @@ def require_commits(*commits: str) -> None:
         found = subprocess.run(["git", "cat-file", "-e", f"{commit}^{{commit}}"], cwd=ROOT, check=False)
         if found.returncode != 0:
             raise RuntimeError(f"commit {commit} is not in this clone: run `git fetch --unshallow`")
+
+
+def summary(project: EngineProject) -> dict[str, int]:
+    """{operation: count} of a preview (keys are str at run time, typed as OpType)."""
+    return {str(getattr(op, "value", op)): n for op, n in (project.preview().change_summary or {}).items()}

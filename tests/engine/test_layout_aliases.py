@@ -24,6 +24,7 @@ from tests.engine.harness import (
     require_toolchain,
     run,
     steps,
+    summary,
     swarm_lock,
 )
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
@@ -42,9 +43,7 @@ def assert_moves_without_changes(
     created, `same` resources (all that existed) stay as they are, `children` of them per function
     now under its component."""
     install_program(project.workdir)
-    # keys are str at run time, typed as OpType
-    summary = {str(getattr(op, "value", op)): n for op, n in (project.preview().change_summary or {}).items()}
-    assert summary == {"same": same, "create": len(functions)}, project.outputs[-2]
+    assert summary(project) == {"same": same, "create": len(functions)}, project.outputs[-2]
     moved = steps(project)
     assert not_same(moved) == dict.fromkeys(functions.values(), "create"), project.outputs[-2]
     created = sorted(urn for urn, op in moved.items() if op == OpType.CREATE.value)

@@ -24,6 +24,7 @@ from tests.engine.harness import (
     require_commits,
     require_toolchain,
     steps,
+    summary,
     swarm_lock,
 )
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
@@ -36,11 +37,6 @@ STAGES = "9e3f8a9e79fc5a90d53235dedf084362daf1c329"
 IMAGE = "functions/api-key-protected:latest"
 READINESS = "pulumi-python:dynamic/openfaas:Readiness"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # marks a secret value in exported state
-
-
-def summary(project: EngineProject) -> dict[str, int]:
-    """{operation: count} of a preview (keys are str at run time, typed as OpType)."""
-    return {str(getattr(op, "value", op)): n for op, n in (project.preview().change_summary or {}).items()}
 
 
 def pickled_providers(project: EngineProject) -> set[str]:

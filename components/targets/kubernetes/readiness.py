@@ -33,11 +33,12 @@ import pulumi.dynamic
 
 from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
-from components.shared.redaction import holds_part, redactor
+from components.shared.redaction import excerpt, redactor
 
 POLL_SECONDS = 0.5
 LOG_LINES = 5
 LOG_BYTES = 4096
+LOG_LINE_CHARS = 300
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
 FUNCTION_LABEL = "faas_function"
 # A container waiting for one of these will not start without a change (kubelet's own reasons).
@@ -160,20 +161,22 @@ class Cluster:
         self._apps = kube.AppsV1Api(self._client)
         self._core = kube.CoreV1Api(self._client)
 
-    def _items(self, call: Callable[..., Any], namespace: str, selector: str) -> list[Mapping[str, Any]]:
-        response = call(namespace, label_selector=selector, _preload_content=False, _request_timeout=10)
+    def _items(self, call: Callable[..., Any], namespace: str) -> list[Mapping[str, Any]]:
+        response = call(namespace, label_selector=FUNCTION_LABEL, _preload_content=False, _request_timeout=10)
         items = json.loads(response.data).get("items") or []
         return [item for item in items if isinstance(item, dict)]
 
-    def deployments(self, namespace: str, names: Sequence[str]) -> dict[str, Mapping[str, Any]]:
-        found = self._items(self._apps.list_namespaced_deployment, namespace, _selector(names))
+    # Every function's objects of the namespace (labelled `faas_function`), sorted out by the
+    # caller: a selector naming many functions makes a URL longer than an API server takes.
+    def deployments(self, namespace: str) -> dict[str, Mapping[str, Any]]:
+        found = self._items(self._apps.list_namespaced_deployment, namespace)
         return {str((d.get("metadata") or {}).get("name")): d for d in found}
 
-    def replica_sets(self, namespace: str, names: Sequence[str]) -> list[Mapping[str, Any]]:
-        return self._items(self._apps.list_namespaced_replica_set, namespace, _selector(names))
+    def replica_sets(self, namespace: str) -> list[Mapping[str, Any]]:
+        return self._items(self._apps.list_namespaced_replica_set, namespace)
 
-    def pods(self, namespace: str, names: Sequence[str]) -> list[Mapping[str, Any]]:
-        return self._items(self._core.list_namespaced_pod, namespace, _selector(names))
+    def pods(self, namespace: str) -> list[Mapping[str, Any]]:
+        return self._items(self._core.list_namespaced_pod, namespace)
 
     def log_tail(self, namespace: str, pod: str, container: str) -> str:
         response = self._core.read_namespaced_pod_log(
@@ -187,12 +190,6 @@ class Cluster:
             _request_timeout=10,
         )
         return bytes(response.data).decode("utf-8", "replace")
-
-
-def _selector(names: Sequence[str]) -> str:
-    # Every function's objects, filtered here: a set-based selector of many names makes a URL
-    # longer than an API server takes.
-    return FUNCTION_LABEL
 
 
 def wait_for(
@@ -214,7 +211,7 @@ def wait_for(
         failures: list[str] = []
         for namespace in sorted({ns for ns, _ in pending}):
             waiting = {name: r for (ns, name), r in pending.items() if ns == namespace}
-            deployments = cluster.deployments(namespace, list(waiting))
+            deployments = cluster.deployments(namespace)
             troubled: dict[str, Mapping[str, Any]] = {}
             for name, rollout in waiting.items():
                 deployment = deployments.get(name)
@@ -255,8 +252,7 @@ def _pod_failures(
     redact: Callable[[str], str],
     secrets: Sequence[str],
 ) -> list[str]:
-    names = list(deployments)
-    replica_sets, pods = cluster.replica_sets(namespace, names), cluster.pods(namespace, names)
+    replica_sets, pods = cluster.replica_sets(namespace), cluster.pods(namespace)
     failures: list[str] = []
     for name, deployment in sorted(deployments.items()):
         own = [
@@ -297,10 +293,7 @@ def _crash_details(
     lines = [line for line in tail.splitlines() if line.strip()][-LOG_LINES:]
     if not lines:
         return details
-    redacted = [redact(line)[:300] for line in lines]
-    shown = [
-        "[withheld: it holds part of a secret]" if holds_part(line, secrets) else line for line in redacted
-    ]
+    shown = [excerpt(line, redact, secrets, limit=LOG_LINE_CHARS) for line in lines]
     return details + "; the last lines of its log:\n    " + "\n    ".join(shown)
 
 
@@ -375,7 +368,6 @@ class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
     Type `pulumi-python:dynamic/openfaas:Readiness`.
     """
 
-    ready: pulumi.Output[int]
     failures: pulumi.Output[str]
     """Why functions are not ready, one a line; empty when all are."""
 
@@ -388,7 +380,6 @@ class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
             "kubeconfig": secret(cluster.kubeconfig) if cluster.kubeconfig else None,
             "kube_context": secret(cluster.context) if cluster.context else None,
             "secret_values": pulumi.Output.secret(list(args.secret_values)),
-            "ready": None,
             "failures": None,
         }
         super().__init__(ReadinessProvider(), name, props, opts)

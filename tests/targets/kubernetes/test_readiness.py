@@ -130,14 +130,14 @@ class FakeCluster:
     def _now(self) -> Mapping[str, Any]:
         return self.polls[min(self.calls - 1, len(self.polls) - 1)]
 
-    def deployments(self, namespace: str, names: Sequence[str]) -> dict[str, Mapping[str, Any]]:
+    def deployments(self, namespace: str) -> dict[str, Mapping[str, Any]]:
         self.calls += 1
         return {"hello": self._now()["deployment"]}
 
-    def replica_sets(self, namespace: str, names: Sequence[str]) -> list[Mapping[str, Any]]:
+    def replica_sets(self, namespace: str) -> list[Mapping[str, Any]]:
         return [replica_set("3", "new")]
 
-    def pods(self, namespace: str, names: Sequence[str]) -> list[Mapping[str, Any]]:
+    def pods(self, namespace: str) -> list[Mapping[str, Any]]:
         return list(self._now().get("pods", []))
 
     def log_tail(self, namespace: str, pod: str, container: str) -> str:
