@@ -97,7 +97,5 @@ class OpenFaaSFunction(pulumi.ComponentResource):
                 triggers,
                 readiness.passed,
             ),
-            pulumi.ResourceOptions(
-                parent=self, aliases=aliases, depends_on=[*self.deployed.resources, *readiness.resources]
-            ),
+            pulumi.ResourceOptions(parent=self, aliases=aliases, depends_on=self.deployed.resources),
         )

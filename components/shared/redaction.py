@@ -11,10 +11,10 @@ secret's forms computed once.
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import json
 import re
-import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 REDACTED = "[secret]"
@@ -31,6 +31,14 @@ def encodings(value: str) -> dict[str, str]:
     Latin-1 form other than its UTF-8 one (`ö`) is also searched as those bytes: `http.client`
     sends a header in Latin-1, and a body echoing them is read as UTF-8 with U+FFFD for each.
     """
+    return dict(_encodings(value))
+
+
+# Each stage that searches or redacts (config, preflight, the check, the readiness wait) asks for
+# the same values' forms: computed once per process. Forms are built with C-speed builtins
+# (`str.translate`, `bytes.hex`): a 900 KB value has some 25 MB of them.
+@functools.lru_cache(maxsize=64)
+def _encodings(value: str) -> dict[str, str]:
     if not value:
         return {}
     data = value.encode("utf-8")
@@ -42,14 +50,14 @@ def encodings(value: str) -> dict[str, str]:
 
     add(value, "raw")
     for quoted in (
-        urllib.parse.quote(value, safe=""),
-        urllib.parse.quote_plus(value),
-        urllib.parse.quote(value, safe="/:@"),
-        "".join(f"%{byte:02X}" for byte in data),
+        _percent_encoded(data),
+        _percent_encoded(data, plus=True),
+        _percent_encoded(data, safe="/:@"),
+        "%" + data.hex("%").upper(),
     ):
         add(quoted, "URL-encoded")
         add(_lower_escapes(quoted), "URL-encoded")
-    twice = urllib.parse.quote(urllib.parse.quote(value, safe=""), safe="")
+    twice = _percent_encoded(_percent_encoded(data).encode())
     add(twice, "URL-encoded twice")
     add(_lower_escapes(twice), "URL-encoded twice")
     for escaped in (json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]):
@@ -58,8 +66,9 @@ def encodings(value: str) -> dict[str, str]:
         add(_go_html_safe(escaped), "JSON-escaped")
     add(html.escape(value), "HTML-escaped")
     add(html.escape(value, quote=False), "HTML-escaped")
-    add("".join(f"&#{ord(char)};" for char in value), "HTML-escaped")
-    add("".join(f"&#x{ord(char):x};" for char in value), "HTML-escaped")
+    characters = set(value)
+    add(value.translate({ord(char): f"&#{ord(char)};" for char in characters}), "HTML-escaped")
+    add(value.translate({ord(char): f"&#x{ord(char):x};" for char in characters}), "HTML-escaped")
     # Python's repr escapes `'` only when the text holds both quotes, which depends on the text
     # around the value: both ways.
     for quoted in (repr(value)[1:-1], repr(data)[2:-1]):
@@ -88,12 +97,12 @@ def _binary_forms(data: bytes) -> Iterator[tuple[str, str]]:
         encoded = base64.b32encode(b"\0" * offset + data).decode()
         yield encoded[-(-8 * offset // 5) : 8 * (offset + len(data)) // 5], "base32"
     yield base64.b32encode(data).decode(), "base32"
-    for hexed in (data.hex(), data.hex().upper()):
-        yield hexed, "hex"
-        pairs = [hexed[i : i + 2] for i in range(0, len(hexed), 2)]
-        for separator in (":", " ", "-"):
-            yield separator.join(pairs), "hex"
-        yield "".join(f"\\x{pair}" for pair in pairs), "hex"
+    for upper in (False, True):
+        for separator in ("", ":", " ", "-"):
+            hexed = data.hex(separator) if separator else data.hex()
+            yield (hexed.upper() if upper else hexed), "hex"
+        escaped = "\\x" + data.hex("|").replace("|", "\\x")
+        yield (escaped.upper().replace("\\X", "\\x") if upper else escaped), "hex"
 
 
 def _latin_1(value: str) -> bytes | None:
@@ -103,8 +112,29 @@ def _latin_1(value: str) -> bytes | None:
         return None
 
 
+# urllib.parse.quote's unreserved characters, never escaped
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+@functools.lru_cache(maxsize=8)
+def _percent_table(safe: str, plus: bool) -> dict[int, str]:
+    keep = _UNRESERVED | frozenset(safe.encode())
+    table = {byte: f"%{byte:02X}" for byte in range(256) if byte not in keep}
+    if plus:
+        table[ord(" ")] = "+"
+    return table
+
+
+def _percent_encoded(data: bytes, safe: str = "", plus: bool = False) -> str:
+    """As `urllib.parse.quote(data, safe)` (`quote_plus` when `plus`), at C speed: each byte
+    read as the Latin-1 character of the same number and translated."""
+    return data.decode("latin-1").translate(_percent_table(safe, plus))
+
+
 def _lower_escapes(quoted: str) -> str:
-    return re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quoted)
+    """`quoted` with the hex digits of its %-escapes in lower case."""
+    head, *escapes = quoted.split("%")
+    return "%".join([head, *(escape[:2].lower() + escape[2:] for escape in escapes)])
 
 
 # Go's encoding/json (what OpenFaaS functions and the gateway are written with) escapes these by
@@ -113,29 +143,74 @@ _GO_HTML_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\
 
 
 def _go_html_safe(escaped: str) -> str:
-    return "".join(_GO_HTML_ESCAPES.get(char, char) for char in escaped)
+    return escaped.translate({ord(char): escape for char, escape in _GO_HTML_ESCAPES.items()})
 
 
 def redactor(values: Iterable[str]) -> Callable[[str], str]:
-    """A function replacing every value, in every form of `encodings`, by `[secret]`."""
+    """A function replacing every value, in every form of `encodings` and in any letter case, by
+    `[secret]`: at each position the longest form found there, left to right.
+
+    Hex and percent-escapes come in either case, and a value a server lower-cased is still most of
+    the secret. Time and memory are linear in the size of the forms and of each text redacted (no
+    regular expression: one built from a 200 KB value's forms takes gigabytes to compile).
+    """
     needles: set[str] = set()
     for value in values:
-        needles.update(encodings(value))
+        needles.update(map(_fold, encodings(value)))
         # A value with a line break may come back with CRLF normalised to LF, or trimmed.
         stripped = value.strip()
         if stripped != value and len(stripped) >= MIN_ENCODED_CHARS:
-            needles.update(encodings(stripped))
-    ordered = sorted(needles, key=len, reverse=True)
-    if not ordered:
+            needles.update(map(_fold, encodings(stripped)))
+    if not needles:
         return lambda text: text
-    # Case-insensitive: hex and percent-escapes come in either case, and a value a server
-    # lower-cased is still most of the secret.
-    pattern = re.compile("|".join(re.escape(needle) for needle in ordered), re.IGNORECASE)
+    table = _PrefixTable(needles)
 
     def redact(text: str) -> str:
-        return pattern.sub(REDACTED, text)
+        folded = _fold(text)
+        pieces: list[str] = []
+        kept = position = 0
+        while position < len(folded):
+            found = next(table.starting_at(folded, position), None)
+            if found is None:
+                position += 1
+                continue
+            pieces += [text[kept:position], REDACTED]
+            position = kept = position + len(found)
+        return "".join([*pieces, text[kept:]]) if pieces else text
 
     return redact
+
+
+def _fold(text: str) -> str:
+    """`text` in lower case, one character for one (a character whose lower case is longer, as
+    `İ`'s, is kept), so that positions in the folded text are positions in `text`."""
+    folded = text.lower()
+    if len(folded) == len(text):  # lower() never shortens, so each character stayed one
+        return folded
+    return "".join(lower if len(lower := char.lower()) == 1 else char for char in text)
+
+
+class _PrefixTable:
+    """Forms grouped by their first `MIN_ENCODED_CHARS` characters, to find those starting at a
+    position of a text with one dictionary look-up there (and a compare per form that starts so)."""
+
+    def __init__(self, forms: Iterable[str]) -> None:
+        self._long: dict[str, list[str]] = {}
+        self._short: list[str] = []
+        for form in sorted(set(forms), key=len, reverse=True):
+            if len(form) < MIN_ENCODED_CHARS:
+                self._short.append(form)
+            else:
+                self._long.setdefault(form[:MIN_ENCODED_CHARS], []).append(form)
+
+    def starting_at(self, text: str, position: int) -> Iterator[str]:
+        """The forms `text` holds at `position`, longest first."""
+        for form in self._long.get(text[position : position + MIN_ENCODED_CHARS], ()):
+            if text.startswith(form, position):
+                yield form
+        for form in self._short:
+            if text.startswith(form, position):
+                yield form
 
 
 # A text holding this many characters of a secret in a row (of at least half of one of 12 or
@@ -180,9 +255,6 @@ class SecretIndex:
         self._names = sorted(values)
         # form -> (its secret's rank by name, its rank among that secret's forms), the least kept
         self._forms: dict[str, tuple[int, int]] = {}
-        # the first MIN_ENCODED_CHARS characters of forms -> the lengths of the forms starting so
-        self._lengths: dict[str, list[int]] = {}
-        self._short: dict[str, tuple[int, int]] = {}
         self._coincidences: dict[str, str] = {}
         self._encoding: dict[str, list[str]] = {}
         for rank, name in enumerate(self._names):
@@ -194,23 +266,17 @@ class SecretIndex:
             forms = encodings(value)
             self._encoding[name] = list(forms.values())
             for order, form in enumerate(forms):
-                table = self._short if len(form) < MIN_ENCODED_CHARS else self._forms
-                table.setdefault(form, (rank, order))
-        for form in self._forms:
-            lengths = self._lengths.setdefault(form[:MIN_ENCODED_CHARS], [])
-            if len(form) not in lengths:
-                lengths.append(len(form))
+                self._forms.setdefault(form, (rank, order))
+        self._table = _PrefixTable(self._forms)
 
     def find(self, text: str) -> tuple[str, str] | None:
         """As `find_secret`: (name, encoding) of the first secret by name whose value `text` holds,
         in the first of its forms (in `encodings` order) that `text` holds."""
-        found = [ranks for form, ranks in self._short.items() if form in text]
-        forms, lengths_at = self._forms, self._lengths
-        for start in range(len(text) - MIN_ENCODED_CHARS + 1):
-            for length in lengths_at.get(text[start : start + MIN_ENCODED_CHARS], ()):
-                ranks = forms.get(text[start : start + length])
-                if ranks is not None:
-                    found.append(ranks)
+        found = [
+            self._forms[form]
+            for position in range(len(text))
+            for form in self._table.starting_at(text, position)
+        ]
         if not found:
             return None
         rank, order = min(found)

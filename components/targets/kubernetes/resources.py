@@ -19,7 +19,7 @@ from components.shared.durations import duration_seconds
 from components.shared.kubeconfig import ClusterAccess
 from components.shared.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
-from components.targets.base import DeployedFunction, ReadinessGate
+from components.targets.base import DeployedFunction, ReadinessGate, ordering_only
 from components.targets.kubernetes.readiness import Readiness, ReadinessArgs
 from components.targets.kubernetes.rules import (
     RULES,
@@ -178,7 +178,7 @@ class KubernetesTarget:
                 parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
             ),
         )
-        return ReadinessGate((readiness,), readiness.passed)
+        return ReadinessGate(ordering_only(readiness.passed))
 
 
 def _in(
