@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import json
 import re
+import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def read_inputs(
     A value can reach a message by ways no single check foresees (a `${VAR}` that holds it, a
     key, a config setting), so the redaction covers everything, not only what is known to hold one.
     """
-    redact = _secret_redactor(config)
+    redact = _secret_redactor(config, project_dir)
     try:
         settings, values = read_settings(config, project_dir)
         settings = dataclasses.replace(
@@ -104,20 +105,22 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
 MIN_REDACTED_CHARS = 8
 
 
-def _secret_redactor(config: pulumi.Config) -> Callable[[str], str]:
-    """Redacts each value under the `secrets` config, read raw, before anything validates it."""
+def _secret_redactor(config: pulumi.Config, project_dir: Path) -> Callable[[str], str]:
+    """Redacts each value under the `secrets` config, read raw, before anything validates it,
+    and the content of each file a `fromFile` names."""
     try:
         raw = json.loads(pulumi.runtime.get_config(config.full_key("secrets")) or "null")
     except (TypeError, ValueError, RecursionError):
         raw = None
-    values = [value for value in _texts(raw) if len(value.strip()) >= MIN_REDACTED_CHARS]
+    values = [value for value in _texts(raw, project_dir) if len(value.strip()) >= MIN_REDACTED_CHARS]
     # and the form a rename hint would propose for a function named with the value
     hints = [hint for hint in map(dns_label_suggestion, values) if len(hint) >= MIN_REDACTED_CHARS]
     return redactor([*values, *hints])
 
 
-def _texts(value: object, depth: int = 0) -> Iterator[str]:
-    """Every text a secrets config value holds, and what its `{base64: ...}` entries decode to."""
+def _texts(value: object, project_dir: Path, depth: int = 0) -> Iterator[str]:
+    """Every text a secrets config value holds, what its `{base64: ...}` entries decode to and
+    the text of the files its `{fromFile: ...}` entries name (the path itself is not secret)."""
     if depth > 16:  # deeper is refused by read_settings
         return
     if isinstance(value, str):
@@ -129,15 +132,19 @@ def _texts(value: object, depth: int = 0) -> Iterator[str]:
             if key == "base64" and isinstance(inner, str):
                 with contextlib.suppress(binascii.Error, ValueError):
                     yield base64.b64decode(inner, validate=False).decode("utf-8")
-            yield from _texts(inner, depth + 1)
+            if key == FROM_FILE and isinstance(inner, str):
+                with contextlib.suppress(ConfigError, UnicodeDecodeError):
+                    yield _file_content("", inner, project_dir).decode("utf-8")
+                continue
+            yield from _texts(inner, project_dir, depth + 1)
     elif isinstance(value, list):
         for inner in value:
-            yield from _texts(inner, depth + 1)
+            yield from _texts(inner, project_dir, depth + 1)
 
 
 def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, SecretValues]:
     """Read the project's config; returns the settings and the secret values as secret Outputs."""
-    secrets = _read_secrets(config)
+    secrets = _read_secrets(config, project_dir)
     # An invalid setting is quoted in its error, unless it holds a secret's value.
     texts = SecretValues({}, secrets).texts()
     target = config.get("target") or "kubernetes"
@@ -266,7 +273,7 @@ def _credential_warnings(config: pulumi.Config) -> list[str]:
     return warnings
 
 
-def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
+def _read_secrets(config: pulumi.Config, project_dir: Path) -> dict[str, dict[str, bytes]]:
     key = config.full_key("secrets")
     try:
         parsed = json.loads(pulumi.runtime.get_config(key) or "{}")
@@ -291,21 +298,64 @@ def _read_secrets(config: pulumi.Config) -> dict[str, dict[str, bytes]]:
             "`pulumi config rm secrets` and set each value with "
             "`pulumi config set --secret --path 'secrets.<name>' <value>`",
         )
-    return {name: _secret_files(name, value) for name, value in parsed.items()}
+    return {name: _secret_files(name, value, project_dir) for name, value in parsed.items()}
 
 
-def _secret_files(name: str, value: object) -> dict[str, bytes]:
-    """`value` as file name -> content: text, `{base64: ...}`, or `{files: {file: text | {base64: ...}}}`."""
+def _secret_files(name: str, value: object, project_dir: Path) -> dict[str, bytes]:
+    """`value` as file name -> content: text, `{base64: ...}`, `{fromFile: <path>}`, or
+    `{files: {file: one of those}}`."""
     if isinstance(value, dict) and set(value) == {"files"} and isinstance(value["files"], dict):
         if not value["files"]:
             raise ConfigError(config_file(), f"config 'secrets.{name}.files' is empty: add at least one file")
-        return {file: _content(f"{name}.files.{file}", content) for file, content in value["files"].items()}
-    return {name: _content(name, value)}
+        return {
+            file: _content(f"{name}.files.{file}", content, project_dir)
+            for file, content in value["files"].items()
+        }
+    return {name: _content(name, value, project_dir)}
 
 
-def _content(where: str, value: object) -> bytes:
+# `secrets.<name>.fromFile: <path>`: the value is the file's content, read at each run. Pulumi hands
+# a program all its config in one environment variable, which Linux caps at 128 KiB (MAX_ARG_STRLEN),
+# so a CA bundle set as a config value stops every run with "argument list too long".
+FROM_FILE = "fromFile"
+# The most any target holds (a Kubernetes Secret); the target's own limit is checked later.
+MAX_SECRET_FILE_BYTES = 1024 * 1024
+
+
+def _file_content(where: str, path_text: str, project_dir: Path) -> bytes:
+    """The bytes of the file `path_text` names (relative to the project directory), checked
+    for its kind and size before it is read."""
+    key = f"config 'secrets.{where}.{FROM_FILE}'"
+    path = project_dir / Path(path_text).expanduser()
+    fix = f"give the path of a readable file of at most 1 MiB ({MAX_SECRET_FILE_BYTES} bytes)"
+    try:
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):
+            raise ConfigError(config_file(), f"{key} names {str(path)!r}, which is not a file: {fix}")
+        size = status.st_size
+        data = b""
+        if size <= MAX_SECRET_FILE_BYTES:
+            with path.open("rb") as file:
+                data = file.read(MAX_SECRET_FILE_BYTES + 1)  # it may have grown since
+            size = len(data)
+    except OSError as error:
+        raise ConfigError(
+            config_file(), f"{key}: cannot read {str(path)!r} ({error.strerror or error}): {fix}"
+        ) from None
+    if size > MAX_SECRET_FILE_BYTES:
+        raise ConfigError(
+            config_file(),
+            f"{key} names {str(path)!r}, of {size} bytes, more than any target holds in one "
+            f"secret: {fix}, or split it into several secrets",
+        )
+    return data
+
+
+def _content(where: str, value: object, project_dir: Path) -> bytes:
     if isinstance(value, str):
         return value.encode()
+    if isinstance(value, dict) and set(value) == {FROM_FILE} and isinstance(value[FROM_FILE], str):
+        return _file_content(where, value[FROM_FILE], project_dir)
     if isinstance(value, dict) and set(value) == {"base64"} and isinstance(value["base64"], str):
         try:
             return base64.b64decode(value["base64"], validate=True)
@@ -317,8 +367,8 @@ def _content(where: str, value: object) -> bytes:
             ) from None
     raise ConfigError(
         config_file(),
-        f"config 'secrets.{where}' must be text, {{base64: ...}} or (for several files) "
-        f"{{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`",
+        f"config 'secrets.{where}' must be text, {{base64: ...}}, {{fromFile: <path>}} or (for several "
+        f"files) {{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`",
     )
 
 

@@ -29,6 +29,8 @@ docker info >/dev/null 2>&1 || die "docker daemon not answering; run scripts/swa
 GOARCH_TARGET="$(docker version --format '{{.Server.Arch}}')"
 GOOS_TARGET="$(docker version --format '{{.Server.Os}}')"
 
+log "go test (the handler's unit tests)"
+(cd "$SAMPLE_DIR" && GOTOOLCHAIN=local GOFLAGS='' go test -count=1 ./... >/dev/null) || die "the sample's unit tests failed: run go test ./... in samples/api-key-protected"
 log "go build ($GOOS_TARGET/$GOARCH_TARGET, CGO_ENABLED=0) -> samples/api-key-protected/build/handler"
 mkdir -p "$SAMPLE_DIR/build"
 (

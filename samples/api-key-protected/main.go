@@ -14,6 +14,10 @@
 //     which the classic watchdog turns into HTTP 200).
 //   - no secret file           -> 500 (the original called log.Fatal, which
 //     the classic watchdog turns into HTTP 500).
+//   - GET /_/sha256/<secret>    -> 200 and the SHA-256 (hex) of the mounted
+//     file <secret>, 404 when there is none: not in the original; it lets a
+//     test show that a large secret (a CA bundle) arrived byte for byte
+//     without the secret crossing the wire.
 //
 // Environment honoured (as an OpenFaaS watchdog / go-sdk would):
 //   - port               listen port, default 8080
@@ -21,6 +25,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -63,6 +68,21 @@ func Handler(dirs []string) http.Handler {
 	mux.HandleFunc("/_/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "OK")
+	})
+	mux.HandleFunc("/_/sha256/", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		name := strings.TrimPrefix(r.URL.Path, "/_/sha256/")
+		if name == "" || strings.ContainsAny(name, "/\\") || strings.HasPrefix(name, ".") {
+			http.Error(w, "not a secret name", http.StatusBadRequest)
+			return
+		}
+		for _, d := range dirs {
+			if b, err := os.ReadFile(filepath.Join(d, name)); err == nil {
+				fmt.Fprintf(w, "%x", sha256.Sum256(b))
+				return
+			}
+		}
+		http.Error(w, "secret "+name+" not found", http.StatusNotFound)
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -103,5 +105,30 @@ func TestSecretDirsEnv(t *testing.T) {
 	t.Setenv("secret_mount_path", "")
 	if got := secretDirs(); got[0] != "/var/openfaas/secrets" {
 		t.Fatalf("default secretDirs() = %v", got)
+	}
+}
+
+func TestSha256OfAMountedSecret(t *testing.T) {
+	dir := t.TempDir()
+	content := []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+	if err := os.WriteFile(filepath.Join(dir, "ca-bundle"), content, 0o444); err != nil {
+		t.Fatal(err)
+	}
+	h := Handler([]string{dir})
+	for _, tc := range []struct {
+		path   string
+		status int
+		body   string
+	}{
+		{"/_/sha256/ca-bundle", 200, fmt.Sprintf("%x", sha256.Sum256(content))},
+		{"/_/sha256/missing", 404, "secret missing not found\n"},
+		{"/_/sha256/.hidden", 400, "not a secret name\n"},
+		{"/_/sha256/", 400, "not a secret name\n"},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, tc.path, nil))
+		if rec.Code != tc.status || rec.Body.String() != tc.body {
+			t.Errorf("%s: got %d %q, want %d %q", tc.path, rec.Code, rec.Body.String(), tc.status, tc.body)
+		}
 	}
 }

@@ -11,7 +11,7 @@ import pytest
 from components.plan import PlanError, make_plan
 from components.stackfile import Function, Provider, StackFile
 from components.targets import rules_for
-from tests.support.mocks import RecordingMocks, run_program
+from tests.support.mocks import RecordingMocks, is_secret, run_program
 
 BINARY = bytes(range(256)) + b"\x00\xff\xfe"
 STACK = """\
@@ -72,8 +72,39 @@ def test_invalid_base64_names_the_key_and_the_command(tmp_path: Path) -> None:
 
 
 def test_a_secret_of_another_shape_is_refused_with_the_forms_that_work(tmp_path: Path) -> None:
-    with pytest.raises(pulumi.RunError, match=r"config 'secrets.tls' must be text, \{base64: ...\} or"):
+    with pytest.raises(
+        pulumi.RunError, match=r"config 'secrets.tls' must be text, \{base64: ...\}, \{fromFile: <path>\} or"
+    ):
         run(tmp_path, "swarm", {"tls": ["a", "b"]})
+
+
+def test_a_secret_from_a_file_arrives_byte_for_byte_with_the_path_relative_to_the_project(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "certs").mkdir()
+    (tmp_path / "certs" / "key.bin").write_bytes(BINARY)
+    mocks = run(tmp_path, "kubernetes", {"tls": {"fromFile": "certs/key.bin"}})
+    secret = mocks.of_type("kubernetes:core/v1:Secret")["openfaas-fn/tls"]
+    assert secret.plain()["data"] == {"tls": base64.b64encode(BINARY).decode()}
+    assert is_secret(secret.inputs["data"])
+
+
+def test_a_file_of_a_several_file_secret_may_come_from_a_file(tmp_path: Path) -> None:
+    (tmp_path / "tls.crt").write_text("CERT-FROM-FILE")
+    files = {"files": {"tls.crt": {"fromFile": str(tmp_path / "tls.crt")}, "tls.key": "KEY-TEXT"}}
+    mocks = run(tmp_path, "swarm", {"tls": files})
+    secrets = mocks.of_type("docker:index/secret:Secret")
+    assert base64.b64decode(secrets["tls.tls.crt"].plain()["data"]) == b"CERT-FROM-FILE"
+
+
+def test_a_file_secrets_content_is_redacted_from_messages(tmp_path: Path) -> None:
+    value = "file-held-secret-value-0123"
+    (tmp_path / "key.txt").write_text(value)
+    with pytest.raises(pulumi.RunError) as caught:
+        (tmp_path / "stack.yaml").write_text(STACK)
+        run_program(tmp_path, config={"target": value}, secrets={"tls": {"fromFile": "key.txt"}})
+    assert value not in str(caught.value)
+    assert "config 'target' is a secret's value (not shown)" in str(caught.value)
 
 
 def test_an_empty_file_counts_as_an_empty_secret(tmp_path: Path) -> None:
