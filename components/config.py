@@ -368,7 +368,8 @@ def _content(where: str, value: object, project_dir: Path) -> bytes:
     raise ConfigError(
         config_file(),
         f"config 'secrets.{where}' must be text, {{base64: ...}}, {{fromFile: <path>}} or (for several "
-        f"files) {{files: {{<file>: ...}}}}: run `pulumi config set --secret --path 'secrets.{where}' <value>`",
+        f"files) {{files: {{<file>: ...}}}}: run "
+        f"`pulumi config set --secret --path 'secrets.{where}' <value>`",
     )
 
 
