@@ -21,6 +21,8 @@ try:
     inputs = read_inputs(pulumi.Config(), pulumi.Config("kubernetes"), Path.cwd(), os.environ)
 except InputError as error:
     raise pulumi.RunError(str(error)) from None
+for note in inputs.notes:
+    pulumi.log.info(note)
 for warning in inputs.warnings:
     pulumi.log.warn(warning)
 

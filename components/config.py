@@ -27,6 +27,7 @@ from components.openfaas_stack import OpenFaaSStackArgs
 from components.preflight import Inputs, preflight
 from components.settings import (
     CHECK_ROUTES,
+    EDITIONS,
     PULL_POLICIES,
     WORKLOADS,
     ConfigError,
@@ -196,6 +197,10 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         check_via=check_via,
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
+        openfaas_edition=_choice(
+            config, "openfaasEdition", EDITIONS, texts, " (which OpenFaaS serves the cluster; auto reads it)"
+        ),
+        openfaas_namespace=config.get("openfaasNamespace") or "openfaas",
         swarm_network=config.get("swarmNetwork") or "",
         swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m", texts),
         published_ports=_ports(config),

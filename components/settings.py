@@ -25,6 +25,9 @@ PULL_POLICIES = ("Always", "IfNotPresent", "Never")
 CHECK_ROUTES = ("auto", "gateway", "kubernetes-api")
 
 
+EDITIONS = ("auto", "ce", "pro", "none")
+
+
 class ConfigError(InputError):
     """Stack config that cannot be used; the message names the config file, the key and the fix."""
 
@@ -52,6 +55,8 @@ class Settings:
     check_via: str = "auto"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
+    openfaas_edition: str = "auto"
+    openfaas_namespace: str = "openfaas"
     swarm_network: str = ""
     swarm_converge_timeout: str = "2m"
     published_ports: Mapping[str, int] = field(default_factory=dict)

@@ -212,7 +212,8 @@ def test_a_kubeconfig_path_and_context_set_as_secrets_stay_secret_in_the_provide
     path.write_text(kubeconfig_text(api_server))
     mocks = run_program(
         workdir,
-        config={"target": "kubernetes"},
+        # the stand-in API server accepts connections and answers nothing: nothing to detect
+        config={"target": "kubernetes", "openfaasEdition": "none"},
         secrets={"secret_api_key": DEMO_SECRET},
         secret_config={"kubernetes:kubeconfig": str(path), "kubernetes:context": "x"},
     )
@@ -229,7 +230,7 @@ def test_a_kubeconfig_path_and_context_set_as_secrets_stay_secret_in_the_provide
 def test_a_kubeconfig_path_in_plain_config_is_passed_as_it_is(workdir: Path, api_server: str) -> None:
     path = workdir / "kubeconfig"
     path.write_text(kubeconfig_text(api_server))
-    mocks = run(workdir, "kubernetes", **{"kubernetes:kubeconfig": str(path)})
+    mocks = run(workdir, "kubernetes", **{"kubernetes:kubeconfig": str(path), "openfaasEdition": "none"})
     [check] = mocks.of_type(CHECK).values()
     assert mocks.of_type("pulumi:providers:kubernetes")["kubernetes"].inputs["kubeconfig"] == str(path)
     assert check.inputs["kubeconfig"] == str(path)

@@ -17,12 +17,25 @@ from components.preflight.exposure import (
     stack_password_warnings,
     stack_places,
 )
-from components.settings import Settings, check_route, target_option_problems, target_secret_problems
+from components.settings import (
+    Settings,
+    check_route,
+    cluster_access,
+    config_file,
+    target_option_problems,
+    target_secret_problems,
+)
 from components.shared.redaction import SecretIndex
 from components.shared.secret_values import SecretValues
-from components.stackfile import load_stack
+from components.stackfile import StackFile, load_stack
 from components.targets import rules_for
 from components.targets.kubernetes import require_cluster
+from components.targets.kubernetes.edition import (
+    EditionUnknown,
+    ce_problems,
+    function_deployments,
+    resolve_edition,
+)
 
 
 @dataclass(frozen=True)
@@ -34,6 +47,8 @@ class Inputs:
     plan: DeployPlan
     checks: Mapping[str, CheckSpec]
     warnings: tuple[str, ...]
+    notes: tuple[str, ...] = ()
+    """What the run found out and the user may like to know (shown as info)."""
 
 
 def preflight(
@@ -80,8 +95,20 @@ def preflight(
     exposed = header_problems(checks, secret_texts, settings.secret_files)
     if exposed:
         raise SecretExposed(exposed)
+    notes: tuple[str, ...] = ()
+    edition_warnings: tuple[str, ...] = ()
     if settings.target == "kubernetes":
-        require_cluster(kubeconfig, context, env)
+        found_cluster = require_cluster(kubeconfig, context, env)
+        # without a kubeconfig there is no cluster to read (as under mocks): `auto` reads nothing
+        if found_cluster or settings.openfaas_edition != "auto":
+            replanned, notes, edition_warnings = _check_edition(
+                settings, plan, stack_file, str(stack_file.path)
+            )
+            if replanned is not plan:  # in the namespace the OpenFaaS install serves: the checks' URLs too
+                plan = replanned
+                checks = parse_checks(
+                    settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
+                )
     warnings = (
         *settings.warnings,
         *stack_file.warnings,
@@ -91,5 +118,48 @@ def preflight(
         *config_warnings,
         *stack_warnings,
         *stack_password_warnings(stack_file),
+        *edition_warnings,
     )
-    return Inputs(settings, secret_values, plan, checks, warnings)
+    return Inputs(settings, secret_values, plan, checks, warnings, notes)
+
+
+def _check_edition(
+    settings: Settings, plan: DeployPlan, stack_file: StackFile, stack_path: str
+) -> tuple[DeployPlan, tuple[str, ...], tuple[str, ...]]:
+    """The plan (in the namespace an OpenFaaS install serves, when the user set none), a note of
+    what serves the cluster, and a warning when that cannot be told; raises `PlanError` for what
+    OpenFaaS CE would break."""
+    access = cluster_access(settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys))
+    edition, warning = resolve_edition(settings.openfaas_edition, access, settings.openfaas_namespace)
+    if (
+        edition.name != "none"
+        and "namespace" not in settings.set_keys
+        and edition.function_namespace != settings.namespace
+    ):
+        plan = make_plan(
+            stack_file,
+            target=rules_for(settings.target),
+            default_namespace=edition.function_namespace,
+            configured_secrets=settings.secret_files,
+            empty_secrets=settings.empty_secrets,
+            file_sizes=settings.secret_sizes,
+        )
+    warnings = [] if warning is None else [f"{config_file()}: {warning}"]
+    if edition.name == "ce":
+        existing: frozenset[str] = frozenset()
+        try:
+            if access is None:
+                raise EditionUnknown("the kubeconfig is given as content, which only the provider reads")
+            existing = function_deployments(access, edition.function_namespace)
+        except EditionUnknown as error:
+            warnings.append(
+                f"{config_file()}: the functions already in namespace {edition.function_namespace!r} "
+                f"cannot be listed ({error}), so OpenFaaS CE's limit of 15 counts this stack's alone"
+            )
+        problems = ce_problems(
+            plan, stack_path, edition, existing, settings.kubernetes_workload, config_file()
+        )
+        if problems:
+            raise PlanError(problems)
+    note = f"OpenFaaS: {edition.name} ({edition.found})"
+    return plan, (note,), tuple(warnings)

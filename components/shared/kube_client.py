@@ -82,23 +82,38 @@ KUBERNETES_LOGS = KubernetesLogGate()
 """The one gate every user of the client shares."""
 
 
-def api_client(access: ClusterAccess) -> Any:
+def api_client(access: ClusterAccess, *, retries: int | None = None) -> Any:
     """A client for the cluster `access` names; `KubeClientError` when the kubeconfig is unusable.
-    Use it inside `KUBERNETES_LOGS.closed()`."""
+    Use it inside `KUBERNETES_LOGS.closed()`. `retries`: how often a request is sent again after
+    a connection or read error (urllib3's default, 3, when None)."""
+    from kubernetes import client as kube
     from kubernetes import config as kube_config
 
     try:
-        client = kube_config.new_client_from_config(
-            config_file=access.kubeconfig or None, context=access.context or None, persist_config=False
+        configuration = type.__call__(kube.Configuration)  # not a copy of a process-wide default
+        kube_config.load_kube_config(
+            config_file=access.kubeconfig or None,
+            context=access.context or None,
+            client_configuration=configuration,
+            persist_config=False,
         )
-        _trim_token(client.configuration)
-        return client
+        configuration.retries = retries
+        _trim_token(configuration)
+        return kube.ApiClient(configuration)
     except kube_config.ConfigException as exc:
-        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
-        raise KubeClientError(f"cannot use the kubeconfig {where}: {_first_line(exc)}") from None
+        reason = _first_line(exc)
+        if access.secret and access.kubeconfig:
+            reason = reason.replace(access.kubeconfig, "<the kubeconfig>")
+        raise KubeClientError(f"cannot use the kubeconfig {_where(access)}: {reason}") from None
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        where = access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
-        raise KubeClientError(f"cannot read the kubeconfig {where} ({type(exc).__name__})") from None
+        raise KubeClientError(f"cannot read the kubeconfig {_where(access)} ({type(exc).__name__})") from None
+
+
+def _where(access: ClusterAccess) -> str:
+    """The kubeconfig's path for a message; not the path set as a secret."""
+    if access.secret:
+        return "set in kubernetes:kubeconfig (a secret, not shown)"
+    return access.kubeconfig or "$KUBECONFIG / ~/.kube/config"
 
 
 def _first_line(exc: Exception) -> str:

@@ -177,9 +177,12 @@ def provider(
     )
 
 
-def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> None:
+def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> bool:
     """Raise `ClusterUnreachable` unless the provider's API server accepts connections: the
-    provider would preview an unreachable cluster as empty, and a reviewer approve that."""
+    provider would preview an unreachable cluster as empty, and a reviewer approve that. False
+    when no kubeconfig names one (nothing was checked)."""
     cluster = api_server(kubeconfig, context, env)
-    if cluster is not None:
-        require_reachable(*cluster)
+    if cluster is None:
+        return False
+    require_reachable(*cluster)
+    return True

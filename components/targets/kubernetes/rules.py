@@ -26,6 +26,8 @@ CONFIG_KEYS = (
     "kubernetesReadyTimeout",
     "createNamespaces",
     "adoptSecrets",
+    "openfaasEdition",
+    "openfaasNamespace",
 )
 
 # Every pattern is used with `fullmatch` and `re.ASCII`.
