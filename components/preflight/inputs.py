@@ -36,6 +36,13 @@ from components.targets.kubernetes.edition import (
     function_deployments,
     resolve_edition,
 )
+from components.targets.kubernetes.takeover import (
+    GuardUnavailable,
+    foreign_objects,
+    system_problems,
+    takeover_problems,
+    wanted_objects,
+)
 
 
 @dataclass(frozen=True)
@@ -100,6 +107,7 @@ def preflight(
     if settings.target == "kubernetes":
         found_cluster = require_cluster(kubeconfig, context, env)
         # without a kubeconfig there is no cluster to read (as under mocks): `auto` reads nothing
+        edition_warnings += _check_takeover(settings, plan, str(stack_file.path), found_cluster)
         if found_cluster or settings.openfaas_edition != "auto":
             replanned, notes, edition_warnings = _check_edition(
                 settings, plan, stack_file, str(stack_file.path)
@@ -121,6 +129,37 @@ def preflight(
         *edition_warnings,
     )
     return Inputs(settings, secret_values, plan, checks, warnings, notes)
+
+
+def _check_takeover(
+    settings: Settings, plan: DeployPlan, stack_path: str, found_cluster: bool
+) -> tuple[str, ...]:
+    """Raise `PlanError` for objects the plan would take over that it did not make (and for the
+    cluster's own, always); a warning when the cluster cannot be read for it."""
+    wanted = wanted_objects(
+        plan,
+        stack_path,
+        settings.adopt_secrets,
+        settings.create_namespaces,
+        settings.kubernetes_workload,
+    )
+    problems = system_problems(wanted)
+    if problems:
+        raise PlanError(problems)
+    access = cluster_access(settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys))
+    if not found_cluster or access is None:
+        return ()
+    try:
+        found = foreign_objects(access, wanted)
+    except GuardUnavailable as error:
+        return (
+            f"{config_file()}: cannot look for existing objects this stack would take over ({error}): "
+            "an object of the same name made by faas-cli or kubectl would be changed without a word",
+        )
+    problems = takeover_problems(found, " (adopting functions faas-cli deployed is not supported yet)")
+    if problems:
+        raise PlanError(problems)
+    return ()
 
 
 def _check_edition(
