@@ -79,6 +79,20 @@ def big_stack(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def notes_stack(rows: int) -> str:
+    """Issue 23's file: 10 functions, then `rows` flow-mapping rows under `x-notes:`, a top-level
+    key faas-cli ignores (10,000 rows: 548 KB)."""
+    lines = ["version: 1.0", "provider:", "  name: openfaas", "functions:"]
+    for i in range(10):
+        lines += [f"  fn-{i}:", f"    image: ghcr.io/example/fn-{i}:1.0"]
+    lines.append("x-notes:")
+    lines += [f'  - {{id: {i}, text: "note number {i}", tags: [a, b]}}' for i in range(rows)]
+    return "\n".join(lines) + "\n"
+
+
+SHAPES = {"issue": issue_stack, "wide": big_stack, "notes": notes_stack}
+
+
 def faas_cli() -> Path:
     path = CACHE / "bin/faas-cli"
     if not os.access(path, os.X_OK):
@@ -90,7 +104,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--functions", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--shape", choices=["issue", "wide"], default="issue")
+    parser.add_argument(
+        "--shape", choices=sorted(SHAPES), default="issue", help="notes: --functions is the rows of x-notes"
+    )
     args = parser.parse_args(argv)
     print(f"program at git {describe_ref()}", flush=True)
     binary = faas_cli()
@@ -98,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
         workdir = Path(tmp)
         export_program(workdir)
         path = workdir / "stack.yaml"
-        text = (issue_stack if args.shape == "issue" else big_stack)(args.functions)
+        text = SHAPES[args.shape](args.functions)
         path.write_text(text)
         env = {"HOME": str(workdir), "PATH": "/usr/bin:/bin"}
         commands = {

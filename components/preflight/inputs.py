@@ -76,14 +76,7 @@ def preflight(
     exposed, stack_warnings = find_exposures(stack_places(stack_file, index.holds), index)
     if exposed:
         raise SecretExposed(exposed)
-    plan = make_plan(
-        stack_file,
-        target=rules_for(settings.target),
-        default_namespace=settings.namespace,
-        configured_secrets=settings.secret_files,
-        empty_secrets=settings.empty_secrets,
-        file_sizes=settings.secret_sizes,
-    )
+    plan = _plan(stack_file, settings, settings.namespace)
     kubeconfig, context = settings.kubeconfig, settings.kube_context
     check_cluster = check_route(settings, kubeconfig, context, env, secret=bool(settings.secret_kube_keys))
     # Through the API server the gateway is not used, so a stack file's odd one does not matter.
@@ -131,6 +124,17 @@ def preflight(
     return Inputs(settings, secret_values, plan, checks, warnings, notes)
 
 
+def _plan(stack_file: StackFile, settings: Settings, default_namespace: str) -> DeployPlan:
+    return make_plan(
+        stack_file,
+        target=rules_for(settings.target),
+        default_namespace=default_namespace,
+        configured_secrets=settings.secret_files,
+        empty_secrets=settings.empty_secrets,
+        file_sizes=settings.secret_sizes,
+    )
+
+
 def _check_takeover(
     settings: Settings, plan: DeployPlan, stack_path: str, found_cluster: bool
 ) -> tuple[str, ...]:
@@ -175,14 +179,7 @@ def _check_edition(
         and "namespace" not in settings.set_keys
         and edition.function_namespace != settings.namespace
     ):
-        plan = make_plan(
-            stack_file,
-            target=rules_for(settings.target),
-            default_namespace=edition.function_namespace,
-            configured_secrets=settings.secret_files,
-            empty_secrets=settings.empty_secrets,
-            file_sizes=settings.secret_sizes,
-        )
+        plan = _plan(stack_file, settings, edition.function_namespace)
     warnings = [] if warning is None else [f"{config_file()}: {warning}"]
     if edition.name == "ce":
         existing: frozenset[str] = frozenset()

@@ -18,6 +18,7 @@ from pulumi import automation as auto
 
 from tests.engine.harness import EngineProject
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl
+from tests.support.manifests import bare_deployment
 from tests.support.openfaas_chart import gateway_deployment
 
 pytestmark = pytest.mark.engine
@@ -43,20 +44,7 @@ def namespace_object(name: str) -> dict[str, object]:
 
 def function_deployment(name: str, namespace: str) -> dict[str, object]:
     """A Deployment as `faas-cli deploy` leaves it, scaled to 0 (what CE counts)."""
-    labels = {"faas_function": name}
-    return {
-        "apiVersion": "apps/v1",
-        "kind": "Deployment",
-        "metadata": {"name": name, "namespace": namespace, "labels": labels},
-        "spec": {
-            "replicas": 0,
-            "selector": {"matchLabels": labels},
-            "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{"name": name, "image": "functions/api-key-protected:latest"}]},
-            },
-        },
-    }
+    return bare_deployment(name, namespace, {"faas_function": name})
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import pytest
 from pulumi import automation as auto
 
 from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
+from tests.support.manifests import bare_deployment
 from tests.support.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
@@ -39,19 +40,7 @@ def test_an_existing_secret_and_deployment_stop_the_preview_and_are_left_untouch
             "metadata": {"name": "secret-api-key", "namespace": namespace},
             "data": {"secret_api_key": other},
         },
-        {
-            "apiVersion": "apps/v1",
-            "kind": "Deployment",
-            "metadata": {"name": "protectedapi", "namespace": namespace, "labels": {"team": "a"}},
-            "spec": {
-                "replicas": 0,
-                "selector": {"matchLabels": {"team": "a"}},
-                "template": {
-                    "metadata": {"labels": {"team": "a"}},
-                    "spec": {"containers": [{"name": "c", "image": "functions/api-key-protected:latest"}]},
-                },
-            },
-        },
+        bare_deployment("protectedapi", namespace, {"team": "a"}),
     )
     before = kubectl("get", "deployment", "protectedapi", "-n", namespace)
     project = kube_project(tmp_path / "project", namespace)

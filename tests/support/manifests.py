@@ -90,3 +90,21 @@ def manifest(namespace: str, names: list[str], secret_value: str | None = None) 
             },
         ]
     return json.dumps({"apiVersion": "v1", "kind": "List", "items": items})
+
+
+def bare_deployment(name: str, namespace: str, labels: dict[str, str], replicas: int = 0) -> dict[str, Any]:
+    """A Deployment of the sample image selected by `labels`, scaled to `replicas` (none by default):
+    an object that exists under a name, as another tool left it (`faas-cli deploy`, `kubectl`)."""
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": labels},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {
+                "metadata": {"labels": labels},
+                "spec": {"containers": [{"name": name, "image": SAMPLE_IMAGE}]},
+            },
+        },
+    }
