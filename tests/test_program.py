@@ -360,3 +360,20 @@ def test_a_function_that_is_not_ready_fails_the_update_with_the_reason_alone_and
         )
     assert str(failed.value) == NotReadyMocks.REASON
     assert mocks.of_type("pulumi-python:dynamic/openfaas:InvokeCheck") == {}
+
+
+def test_an_unreachable_api_server_is_named_without_a_kubeconfig_path_set_as_a_secret(workdir: Path) -> None:
+    path = workdir / "lab-kubeconfig-secret-9d1c"
+    path.write_text(kubeconfig_text("https://127.0.0.1:1"))
+    with pytest.raises(pulumi.RunError) as caught:
+        run_program(
+            workdir,
+            config={"target": "kubernetes"},
+            secrets={"secret_api_key": DEMO_SECRET},
+            secret_config={"kubernetes:kubeconfig": str(path)},
+        )
+    assert str(caught.value).startswith(
+        "cannot reach the Kubernetes API server https://127.0.0.1:1 (from the kubernetes:kubeconfig "
+        "config (a secret path, not shown)): connection refused"
+    )
+    assert "lab-kubeconfig-secret-9d1c" not in str(caught.value)

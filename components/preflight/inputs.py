@@ -98,7 +98,9 @@ def preflight(
     notes: tuple[str, ...] = ()
     edition_warnings: tuple[str, ...] = ()
     if settings.target == "kubernetes":
-        found_cluster = require_cluster(kubeconfig, context, env)
+        found_cluster = require_cluster(
+            kubeconfig, context, env, secret_path="kubeconfig" in settings.secret_kube_keys
+        )
         # without a kubeconfig there is no cluster to read (as under mocks): `auto` reads nothing
         edition_warnings += _check_takeover(settings, plan, str(stack_file.path), found_cluster)
         if found_cluster or settings.openfaas_edition != "auto":

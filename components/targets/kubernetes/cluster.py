@@ -37,8 +37,11 @@ class KubeconfigError(InputError):
     """The kubeconfig names an API server that is not a usable URL; the message says where."""
 
 
-def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> tuple[str, str] | None:
-    """(server URL, where it came from), or None when no kubeconfig can be found or read."""
+def api_server(
+    kubeconfig: str | None, context: str | None, env: Mapping[str, str], *, secret_path: bool = False
+) -> tuple[str, str] | None:
+    """(server URL, where it came from), or None when no kubeconfig can be found or read; a path
+    set as a secret (`secret_path`) is named by its config key only."""
     if kubeconfig and is_inline_kubeconfig(kubeconfig):
         text, source = kubeconfig, "the kubernetes:kubeconfig config"
     else:
@@ -50,7 +53,10 @@ def api_server(kubeconfig: str | None, context: str | None, env: Mapping[str, st
             # Only a regular file of sensible size: a FIFO would block, /dev/zero never end.
             if not path.is_file() or path.stat().st_size > MAX_KUBECONFIG_BYTES:
                 return None
-            text, source = path.read_text(encoding="utf-8", errors="replace"), str(path)
+            text = path.read_text(encoding="utf-8", errors="replace")
+            source = (
+                "the kubernetes:kubeconfig config (a secret path, not shown)" if secret_path else str(path)
+            )
         except (OSError, ValueError, RuntimeError):
             return None
     config = _load(text, source)
@@ -177,11 +183,13 @@ def provider(
     )
 
 
-def require_cluster(kubeconfig: str | None, context: str | None, env: Mapping[str, str]) -> bool:
+def require_cluster(
+    kubeconfig: str | None, context: str | None, env: Mapping[str, str], *, secret_path: bool = False
+) -> bool:
     """Raise `ClusterUnreachable` unless the provider's API server accepts connections: the
     provider would preview an unreachable cluster as empty, and a reviewer approve that. False
     when no kubeconfig names one (nothing was checked)."""
-    cluster = api_server(kubeconfig, context, env)
+    cluster = api_server(kubeconfig, context, env, secret_path=secret_path and bool(kubeconfig))
     if cluster is None:
         return False
     require_reachable(*cluster)
