@@ -10,6 +10,7 @@ import contextlib
 import fcntl
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -160,10 +161,19 @@ def swarm_lock() -> Iterator[None]:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
+    """A free TCP port below the kernel's ephemeral range: a port the kernel hands out (bind to 0)
+    may be taken by any outgoing connection between this check and Docker publishing it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    chooser = random.SystemRandom()
+    for _ in range(500):
+        port = chooser.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("", port))  # Docker publishes on every address
+            except OSError:
+                continue
         return port
+    raise RuntimeError(f"no free TCP port found below the ephemeral range ({low})")
 
 
 def task_file(service: str, path: str) -> bytes:
