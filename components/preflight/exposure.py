@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from components.check.spec import CheckSpec, header_value_problem
 from components.errors import InputError
@@ -208,3 +209,45 @@ def stack_password_warnings(stack: StackFile) -> list[str]:
         f"{stack.path}: provider.gateway holds a password in plain text (the file is usually in git): "
         "remove it there and set the URL with `pulumi config set --secret gateway <url>`"
     ]
+
+
+# Secret values shorter than this are not redacted from messages (they would garble them).
+MIN_HIDDEN_CHARS = 8
+
+
+def weak_secret_warnings(
+    texts: Mapping[str, str], stack: StackFile, project_dir: Path, config_file: str
+) -> list[str]:
+    """Warnings for secret values messages cannot hide well: shorter than `MIN_HIDDEN_CHARS` (shown
+    as they are), or ordinary text of the stack file or the project's path (shown as `[secret]`
+    wherever that text is quoted). `texts` as `SecretValues.texts`; no value is quoted."""
+    try:
+        stack_text = stack.path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        stack_text = ""
+    warnings: list[str] = []
+    for name, value in sorted(texts.items()):
+        shown = value.strip()
+        command = f"`pulumi config set --secret --path 'secrets.{name}' <value>`"
+        if 0 < len(shown) < MIN_HIDDEN_CHARS:
+            warnings.append(
+                f"{config_file}: secret {name!r} is {len(shown)} characters long: values shorter than "
+                f"{MIN_HIDDEN_CHARS} are not hidden from messages (hiding them would garble every "
+                f"message) and are easy to guess: set a longer one with {command}"
+            )
+            continue
+        places = [
+            where
+            for where, text in (
+                ("the project's path", str(project_dir)),
+                (f"the stack file {stack.path}", stack_text),
+            )
+            if shown and shown in text
+        ]
+        if places:
+            warnings.append(
+                f"{config_file}: secret {name!r} has a value that is also ordinary text of "
+                f"{' and '.join(places)}: messages will show '[secret]' wherever that text appears, "
+                f"and the value is easy to guess: set one that is not an everyday word with {command}"
+            )
+    return warnings

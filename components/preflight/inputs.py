@@ -16,6 +16,7 @@ from components.preflight.exposure import (
     header_problems,
     stack_password_warnings,
     stack_places,
+    weak_secret_warnings,
 )
 from components.settings import (
     Settings,
@@ -121,6 +122,7 @@ def preflight(
         *config_warnings,
         *stack_warnings,
         *stack_password_warnings(stack_file),
+        *weak_secret_warnings(secret_texts, stack_file, project_dir, config_file()),
         *edition_warnings,
     )
     return Inputs(settings, secret_values, plan, checks, warnings, notes)
