@@ -22,7 +22,7 @@ from components.errors import InputError
 from components.shared.kubeconfig import YAML_LOADER, is_inline_kubeconfig
 from components.shared.urls import without_userinfo
 
-MAX_KUBECONFIG_BYTES = 4 << 20
+MAX_KUBECONFIG_BYTES = 16 << 20
 
 
 # What a kubeconfig may expand to through aliases and merge keys; real ones are far below it.
@@ -40,36 +40,124 @@ class KubeconfigError(InputError):
 def api_server(
     kubeconfig: str | None, context: str | None, env: Mapping[str, str], *, secret_path: bool = False
 ) -> tuple[str, str] | None:
-    """(server URL, where it came from), or None when no kubeconfig can be found or read; a path
-    set as a secret (`secret_path`) is named by its config key only."""
+    """(server URL, where it came from) as kubectl finds it: `kubernetes:kubeconfig`, else every
+    file of `$KUBECONFIG` merged (the first to set a value wins), else `~/.kube/config`. None only
+    when no kubeconfig is set anywhere and `~/.kube/config` does not exist; a kubeconfig that is
+    named but cannot be used is a `KubeconfigError` saying why (a path set as a secret,
+    `secret_path`, is named by its config key only)."""
     if kubeconfig and is_inline_kubeconfig(kubeconfig):
-        text, source = kubeconfig, "the kubernetes:kubeconfig config"
-    else:
-        path = Path(
-            kubeconfig or env.get("KUBECONFIG", "").split(os.pathsep)[0] or Path.home() / ".kube/config"
+        loaded = [_load(kubeconfig, "the kubernetes:kubeconfig config")]
+        source = "the kubernetes:kubeconfig config"
+    elif kubeconfig:
+        source = (
+            "the kubernetes:kubeconfig config (a secret path, not shown)"
+            if secret_path
+            else _shown(kubeconfig)
         )
-        try:
-            path = path.expanduser()  # as pulumi-kubernetes and the kubernetes client do
-            # Only a regular file of sensible size: a FIFO would block, /dev/zero never end.
-            if not path.is_file() or path.stat().st_size > MAX_KUBECONFIG_BYTES:
-                return None
-            text = path.read_text(encoding="utf-8", errors="replace")
-            source = (
-                "the kubernetes:kubeconfig config (a secret path, not shown)" if secret_path else str(path)
-            )
-        except (OSError, ValueError, RuntimeError):
+        loaded = [_read(Path(kubeconfig), source, "config 'kubernetes:kubeconfig'", missing_ok=False)]
+    elif env.get("KUBECONFIG", "").strip(os.pathsep):
+        paths = [Path(part) for part in env["KUBECONFIG"].split(os.pathsep) if part]
+        source = str(paths[0]) if len(paths) == 1 else f"$KUBECONFIG ({os.pathsep.join(map(str, paths))})"
+        # kubectl skips a file of the list that does not exist; none at all is no kubeconfig
+        loaded = [_read(path, str(path), "a file of $KUBECONFIG", missing_ok=True) for path in paths]
+        if all(config is None for config in loaded):
             return None
-    config = _load(text, source)
-    if not isinstance(config, dict):
-        return None
-    name = context or config.get("current-context")
+    else:
+        path = Path.home() / ".kube/config"
+        source = str(path)
+        loaded = [_read(path, source, "the default kubeconfig", missing_ok=True)]
+        if loaded[0] is None:
+            return None
+    config = _merged([item for item in loaded if isinstance(item, dict)])
     contexts = _named(config.get("contexts"), "context")
     clusters = _named(config.get("clusters"), "cluster")
-    chosen = contexts.get(str(name)) or {}
-    cluster = clusters.get(str(chosen.get("cluster")))
+    known = ", ".join(sorted(contexts)) or "none"
+    if context:
+        if context not in contexts:
+            raise KubeconfigError(
+                f"config 'kubernetes:context' is {context!r}, which {source} does not define (its contexts: "
+                f"{known}): run `pulumi config set kubernetes:context <name>` with one of them"
+            )
+        name = context
+    else:
+        name = str(config.get("current-context") or "")
+        if name not in contexts:
+            what = f"current-context {name!r} names no context" if name else "has no current-context"
+            raise KubeconfigError(
+                f"{source} {what} (its contexts: {known}): run `pulumi config set kubernetes:context "
+                "<name>` with one of them, or `kubectl config use-context <name>`"
+            )
+    cluster_name = str(contexts[name].get("cluster") or "")
+    cluster = clusters.get(cluster_name)
     if not isinstance(cluster, dict) or not cluster.get("server"):
-        return None
+        raise KubeconfigError(
+            f"context {name!r} of {source} names cluster {cluster_name!r}, which has no server there: "
+            "fix the kubeconfig, or choose another context with `pulumi config set kubernetes:context <name>`"
+        )
     return str(cluster["server"]), source
+
+
+_SET_KUBECONFIG = "pulumi config set kubernetes:kubeconfig <path>"
+
+
+def _shown(path: str) -> str:
+    """The path as it is read: `~` expanded, as pulumi-kubernetes and the kubernetes client do."""
+    try:
+        return str(Path(path).expanduser())
+    except RuntimeError:  # an unknown ~user
+        return path
+
+
+def _read(path: Path, source: str, what: str, *, missing_ok: bool) -> object:
+    """The data of the kubeconfig file at `path`: None when it is missing and `missing_ok`; a
+    `KubeconfigError` naming `what` when it cannot be a kubeconfig (a directory, a FIFO, empty,
+    over `MAX_KUBECONFIG_BYTES`, unreadable, not YAML)."""
+    fix = f"fix it, or set `{_SET_KUBECONFIG}` to the kubeconfig to use"
+    try:
+        path = path.expanduser()  # as pulumi-kubernetes and the kubernetes client do
+        if not path.exists():
+            if missing_ok:
+                return None
+            raise KubeconfigError(f"{what} names {source}, which does not exist: {fix}")
+        # Only a regular file of sensible size: a FIFO would block, /dev/zero never end.
+        if not path.is_file():
+            raise KubeconfigError(f"{what} names {source}, which is not a file: {fix}")
+        size = path.stat().st_size
+        if size > MAX_KUBECONFIG_BYTES:
+            raise KubeconfigError(
+                f"{what} names {source}, of {size} bytes: a kubeconfig of more than "
+                f"{MAX_KUBECONFIG_BYTES >> 20} MiB is not read: {fix}"
+            )
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except KubeconfigError:
+        raise
+    except (OSError, ValueError, RuntimeError) as error:
+        raise KubeconfigError(
+            f"{what} names {source}, which cannot be read ({type(error).__name__}): {fix}"
+        ) from None
+    if not text.strip():
+        raise KubeconfigError(f"{what} names {source}, which is empty: {fix}")
+    data = _load(text, source)
+    if not isinstance(data, dict):
+        raise KubeconfigError(f"{what} names {source}, which is not a kubeconfig (YAML with contexts): {fix}")
+    return data
+
+
+def _merged(configs: list[dict[object, object]]) -> dict[str, object]:
+    """kubeconfigs merged as kubectl merges `$KUBECONFIG`: the first file to set `current-context`
+    or to define a context, cluster or user of a name wins."""
+    merged: dict[str, object] = {}
+    for key, entry in (("contexts", "context"), ("clusters", "cluster")):
+        entries: list[object] = []
+        seen: set[str] = set()
+        for config in configs:
+            for name, value in _named(config.get(key), entry).items():
+                if name not in seen:
+                    seen.add(name)
+                    entries.append({"name": name, entry: value})
+        merged[key] = entries
+    merged["current-context"] = next((c["current-context"] for c in configs if c.get("current-context")), "")
+    return merged
 
 
 def _load(text: str, source: str) -> object:

@@ -49,8 +49,47 @@ def test_the_kubeconfig_environment_variable_is_used_when_no_config_is_set(tmp_p
     assert api_server(None, None, {"KUBECONFIG": str(path)}) == ("https://127.0.0.1:6443", str(path))
 
 
-def test_no_readable_kubeconfig_means_nothing_to_check(tmp_path: Path) -> None:
-    assert api_server(str(tmp_path / "missing"), None, {}) is None
+def test_a_configured_kubeconfig_that_does_not_exist_is_an_error_naming_it(tmp_path: Path) -> None:
+    with pytest.raises(KubeconfigError) as caught:
+        api_server(str(tmp_path / "missing"), None, {})
+    assert str(caught.value) == (
+        f"config 'kubernetes:kubeconfig' names {tmp_path / 'missing'}, which does not exist: fix it, "
+        "or set `pulumi config set kubernetes:kubeconfig <path>` to the kubeconfig to use"
+    )
+
+
+def test_no_kubeconfig_anywhere_means_nothing_to_check(tmp_path: Path) -> None:
+    assert api_server(None, None, {"KUBECONFIG": str(tmp_path / "none")}) is None
+
+
+def test_an_empty_kubeconfig_and_a_directory_are_errors(tmp_path: Path) -> None:
+    (tmp_path / "empty").write_text("")
+    with pytest.raises(KubeconfigError, match="which is empty"):
+        api_server(str(tmp_path / "empty"), None, {})
+    with pytest.raises(KubeconfigError, match="which is not a file"):
+        api_server(str(tmp_path), None, {})
+
+
+def test_a_context_the_kubeconfig_does_not_define_is_an_error_listing_those_it_does() -> None:
+    with pytest.raises(KubeconfigError) as caught:
+        api_server(KUBECONFIG, "gone", {})
+    assert str(caught.value).startswith(
+        "config 'kubernetes:context' is 'gone', which the kubernetes:kubeconfig config does not define "
+        "(its contexts: "
+    )
+
+
+def test_kubeconfig_files_are_merged_as_kubectl_merges_them_the_first_setting_winning(tmp_path: Path) -> None:
+    (tmp_path / "a").write_text("apiVersion: v1\ncurrent-context: lab\n")
+    (tmp_path / "b").write_text(
+        "apiVersion: v1\ncurrent-context: other\ncontexts: [{name: lab, context: {cluster: c}}]\n"
+        "clusters: [{name: c, cluster: {server: 'https://10.1.2.3:6443'}}]\n"
+    )
+    listed = f"{tmp_path / 'a'}:{tmp_path / 'missing'}:{tmp_path / 'b'}"
+    assert api_server(None, None, {"KUBECONFIG": listed}) == (
+        "https://10.1.2.3:6443",
+        f"$KUBECONFIG ({listed})",
+    )
 
 
 def test_a_server_that_refuses_connections_is_reported_with_its_source_and_the_fix() -> None:
@@ -110,14 +149,16 @@ def test_a_server_without_a_scheme_is_a_clear_error() -> None:
         "apiVersion: v1\n" + "[" * 5000,
     ],
 )
-def test_a_kubeconfig_of_another_shape_means_nothing_to_check(text: str) -> None:
-    assert api_server(text, None, {}) is None
+def test_a_kubeconfig_of_another_shape_is_an_error(text: str) -> None:
+    with pytest.raises(KubeconfigError):
+        api_server(text, None, {})
 
 
 def test_a_kubeconfig_that_is_a_fifo_is_not_read(tmp_path: Path) -> None:
     fifo = tmp_path / "config"
     os.mkfifo(fifo)
-    assert api_server(str(fifo), None, {}) is None
+    with pytest.raises(KubeconfigError, match="which is not a file"):
+        api_server(str(fifo), None, {})
 
 
 ONE_LINE = (
