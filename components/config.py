@@ -15,7 +15,6 @@ import contextlib
 import dataclasses
 import json
 import re
-import stat
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
@@ -36,7 +35,8 @@ from components.settings import (
     config_file,
 )
 from components.shared.durations import duration_seconds
-from components.shared.redaction import SecretIndex, redactor
+from components.shared.files import FileProblem, read_bytes_limited
+from components.shared.redaction import MIN_REDACTED_CHARS, SecretIndex, redactor
 from components.shared.secret_values import SecretValues, secret_values
 from components.shared.urls import url_userinfo
 from components.shared.values import describe
@@ -100,10 +100,6 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
             converge_timeout=settings.swarm_converge_timeout,
         ),
     )
-
-
-# Shorter secret values are not redacted from messages: they would garble them (and are warned about).
-MIN_REDACTED_CHARS = 8
 
 
 def _secret_redactor(config: pulumi.Config, project_dir: Path) -> Callable[[str], str]:
@@ -333,27 +329,24 @@ def _file_content(where: str, path_text: str, project_dir: Path) -> bytes:
     key = f"config 'secrets.{where}.{FROM_FILE}'"
     path = project_dir / Path(path_text).expanduser()
     fix = f"give the path of a readable file of at most 1 MiB ({MAX_SECRET_FILE_BYTES} bytes)"
+    shown = repr(str(path))
     try:
-        status = path.stat()
-        if not stat.S_ISREG(status.st_mode):
-            raise ConfigError(config_file(), f"{key} names {str(path)!r}, which is not a file: {fix}")
-        size = status.st_size
-        data = b""
-        if size <= MAX_SECRET_FILE_BYTES:
-            with path.open("rb") as file:
-                data = file.read(MAX_SECRET_FILE_BYTES + 1)  # it may have grown since
-            size = len(data)
+        return read_bytes_limited(path, MAX_SECRET_FILE_BYTES)
+    except FileNotFoundError as error:
+        problem = error.strerror or "No such file or directory"
+    except FileProblem as error:
+        if not error.regular:
+            raise ConfigError(config_file(), f"{key} names {shown}, which is not a file: {fix}") from None
+        if error.size is not None:
+            raise ConfigError(
+                config_file(),
+                f"{key} names {shown}, of {error.size} bytes, more than any target holds in one "
+                f"secret: {fix}, or split it into several secrets",
+            ) from None
+        problem = str(error)
     except OSError as error:
-        raise ConfigError(
-            config_file(), f"{key}: cannot read {str(path)!r} ({error.strerror or error}): {fix}"
-        ) from None
-    if size > MAX_SECRET_FILE_BYTES:
-        raise ConfigError(
-            config_file(),
-            f"{key} names {str(path)!r}, of {size} bytes, more than any target holds in one "
-            f"secret: {fix}, or split it into several secrets",
-        )
-    return data
+        problem = error.strerror or str(error)
+    raise ConfigError(config_file(), f"{key}: cannot read {shown} ({problem}): {fix}")
 
 
 def _content(where: str, value: object, project_dir: Path) -> bytes:

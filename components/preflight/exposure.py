@@ -22,7 +22,7 @@ from pathlib import Path
 from components.check.spec import CheckSpec, header_value_problem
 from components.errors import InputError
 from components.settings import Settings
-from components.shared.redaction import SecretIndex
+from components.shared.redaction import MIN_REDACTED_CHARS, SecretIndex
 from components.shared.urls import split_userinfo
 from components.stackfile import StackFile
 
@@ -211,14 +211,10 @@ def stack_password_warnings(stack: StackFile) -> list[str]:
     ]
 
 
-# Secret values shorter than this are not redacted from messages (they would garble them).
-MIN_HIDDEN_CHARS = 8
-
-
 def weak_secret_warnings(
     texts: Mapping[str, str], stack: StackFile, project_dir: Path, config_file: str
 ) -> list[str]:
-    """Warnings for secret values messages cannot hide well: shorter than `MIN_HIDDEN_CHARS` (shown
+    """Warnings for secret values messages cannot hide well: shorter than `MIN_REDACTED_CHARS` (shown
     as they are), or ordinary text of the stack file or the project's path (shown as `[secret]`
     wherever that text is quoted). `texts` as `SecretValues.texts`; no value is quoted."""
     try:
@@ -229,10 +225,10 @@ def weak_secret_warnings(
     for name, value in sorted(texts.items()):
         shown = value.strip()
         command = f"`pulumi config set --secret --path 'secrets.{name}' <value>`"
-        if 0 < len(shown) < MIN_HIDDEN_CHARS:
+        if 0 < len(shown) < MIN_REDACTED_CHARS:
             warnings.append(
                 f"{config_file}: secret {name!r} is {len(shown)} characters long: values shorter than "
-                f"{MIN_HIDDEN_CHARS} are not hidden from messages (hiding them would garble every "
+                f"{MIN_REDACTED_CHARS} are not hidden from messages (hiding them would garble every "
                 f"message) and are easy to guess: set a longer one with {command}"
             )
             continue

@@ -97,15 +97,14 @@ def preflight(
     if exposed:
         raise SecretExposed(exposed)
     notes: tuple[str, ...] = ()
-    edition_warnings: tuple[str, ...] = ()
+    cluster_warnings: tuple[str, ...] = ()
     if settings.target == "kubernetes":
         found_cluster = require_cluster(
             kubeconfig, context, env, secret_path="kubeconfig" in settings.secret_kube_keys
         )
         # without a kubeconfig there is no cluster to read (as under mocks): `auto` reads nothing
-        edition_warnings += _check_takeover(settings, plan, str(stack_file.path), found_cluster)
         if found_cluster or settings.openfaas_edition != "auto":
-            replanned, notes, edition_warnings = _check_edition(
+            replanned, notes, cluster_warnings = _check_edition(
                 settings, plan, stack_file, str(stack_file.path)
             )
             if replanned is not plan:  # in the namespace the OpenFaaS install serves: the checks' URLs too
@@ -113,6 +112,8 @@ def preflight(
                 checks = parse_checks(
                     settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
                 )
+        # on the final plan: the namespace may have come from the OpenFaaS install
+        cluster_warnings += _check_takeover(settings, plan, str(stack_file.path), found_cluster)
     warnings = (
         *settings.warnings,
         *stack_file.warnings,
@@ -123,7 +124,7 @@ def preflight(
         *stack_warnings,
         *stack_password_warnings(stack_file),
         *weak_secret_warnings(secret_texts, stack_file, project_dir, config_file()),
-        *edition_warnings,
+        *cluster_warnings,
     )
     return Inputs(settings, secret_values, plan, checks, warnings, notes)
 
@@ -164,7 +165,7 @@ def _check_takeover(
             f"{config_file()}: cannot look for existing objects this stack would take over ({error}): "
             "an object of the same name made by faas-cli or kubectl would be changed without a word",
         )
-    problems = takeover_problems(found, " (adopting functions faas-cli deployed is not supported yet)")
+    problems = takeover_problems(found)
     if problems:
         raise PlanError(problems)
     return ()
@@ -188,8 +189,6 @@ def _check_edition(
     if edition.name == "ce":
         existing: frozenset[str] = frozenset()
         try:
-            if access is None:
-                raise EditionUnknown("the kubeconfig is given as content, which only the provider reads")
             existing = function_deployments(access, edition.function_namespace)
         except EditionUnknown as error:
             warnings.append(

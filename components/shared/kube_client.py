@@ -109,6 +109,40 @@ def api_client(access: ClusterAccess, *, retries: int | None = None) -> Any:
         raise KubeClientError(f"cannot read the kubeconfig {_where(access)} ({type(exc).__name__})") from None
 
 
+def get_json(access: ClusterAccess, path: str, *, accept: str = "application/json") -> dict[str, Any] | None:
+    """A read-only GET of `path` on the API server, as JSON; None for 404. For a preview, which
+    waits for it: one attempt of at most 3 s. `KubeClientError` says why it failed in general
+    words (the status, or the kind of connection error), never the kubeconfig's content."""
+    import json
+
+    from kubernetes.client.exceptions import ApiException
+
+    try:
+        with KUBERNETES_LOGS.closed():
+            client = api_client(access, retries=0)
+            try:
+                response: Any = client.call_api(
+                    path,
+                    "GET",
+                    header_params={"Accept": accept},
+                    auth_settings=["BearerToken"],
+                    _preload_content=False,
+                    _request_timeout=3,
+                )
+            finally:
+                client.close()
+    except ApiException as error:
+        if error.status == 404:
+            return None
+        raise KubeClientError(f"the API server answered {error.status} {error.reason}") from None
+    except KubeClientError:
+        raise
+    except Exception as error:  # a connection error of any kind: say which, no more
+        raise KubeClientError(f"the API server could not be read ({type(error).__name__})") from None
+    data = json.loads((response[0] if isinstance(response, tuple) else response).data)
+    return data if isinstance(data, dict) else None
+
+
 def _where(access: ClusterAccess) -> str:
     """The kubeconfig's path for a message; not the path set as a secret."""
     if access.secret:

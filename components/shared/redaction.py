@@ -18,6 +18,9 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 
 REDACTED = "[secret]"
+# Shorter secret values are not redacted from messages (they would garble them); preflight warns
+# about them.
+MIN_REDACTED_CHARS = 8
 # Encoded forms shorter than this are not searched for inside larger text (only the raw value is):
 # a 2-character base64 fragment would match almost any body.
 MIN_ENCODED_CHARS = 4

@@ -17,9 +17,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from components.errors import StackFileError
+from components.shared.files import FileProblem, read_limited
 from components.shared.regex import RegexError, compile_go_regex
 from components.stackfile.envsubst import SubstitutionError, substitute
-from components.stackfile.files import FileProblem, is_inside, read_limited
+from components.stackfile.files import is_inside
 from components.stackfile.reader import StackReader, in_function
 from components.stackfile.schema import DEFAULT_STACK_FILES, STACK_FILE_LIMIT, StackFile
 

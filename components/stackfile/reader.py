@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import TypeVar
 
 from components.errors import StackFileError
-from components.stackfile.files import FileProblem, is_inside, read_limited
+from components.shared.files import FileProblem, read_limited
+from components.stackfile.files import is_inside
 from components.stackfile.schema import (
     ENVIRONMENT_FILE_LIMIT,
     FUNCTION_KEYS,

@@ -35,6 +35,14 @@ def kubectl(*args: str, output: str = "json") -> Any:
     return json.loads(out) if output == "json" else out
 
 
+def apply_objects(*objects: Mapping[str, object]) -> None:
+    """`kubectl apply` of `objects` as one List, as a user or another tool would make them."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=KUBECONFIG.parent) as file:
+        json.dump({"apiVersion": "v1", "kind": "List", "items": list(objects)}, file)
+        file.flush()
+        kubectl("apply", "-f", file.name, output="name")
+
+
 def require_node() -> None:
     """Fail (never skip) when the node is not up: `make test` starts it first."""
     require_toolchain()

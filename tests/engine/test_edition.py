@@ -8,7 +8,6 @@ program finds the gateway through `openfaasNamespace`, so no test touches a shar
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ import pytest
 from pulumi import automation as auto
 
 from tests.engine.harness import EngineProject
-from tests.engine.kube_support import delete_namespace, kube_project, kubectl
+from tests.engine.kube_support import apply_objects, delete_namespace, kube_project, kubectl
 from tests.support.manifests import bare_deployment
 from tests.support.openfaas_chart import gateway_deployment
 
@@ -30,12 +29,6 @@ def stack_of(count: int, extra: str = "") -> str:
     for i in range(count):
         lines += [f"  fn-{i:02d}:", "    image: functions/api-key-protected:latest"]
     return "\n".join(lines) + "\n" + extra
-
-
-def apply(tmp_path: Path, *objects: dict[str, object]) -> None:
-    path = tmp_path / f"objects-{uuid.uuid4().hex[:6]}.json"
-    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}))
-    kubectl("apply", "-f", str(path), output="name")
 
 
 def namespace_object(name: str) -> dict[str, object]:
@@ -52,7 +45,7 @@ def openfaas(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """(the chart's namespace, its function namespace), both made for this test."""
     suffix = uuid.uuid4().hex[:6]
     chart, functions = f"ofgw-{suffix}", f"ofgw-{suffix}-fn"
-    apply(tmp_path, namespace_object(chart), namespace_object(functions))
+    apply_objects(namespace_object(chart), namespace_object(functions))
     yield chart, functions
     delete_namespace(chart)
     delete_namespace(functions)
@@ -73,7 +66,7 @@ def test_a_16_function_stack_fails_preview_against_a_ce_gateway_with_every_limit
 ) -> None:
     chart, functions = openfaas
     already = [function_deployment(f"old-{i}", functions) for i in range(2)]
-    apply(tmp_path, gateway_deployment(chart, "ce", functions), *already)
+    apply_objects(gateway_deployment(chart, "ce", functions), *already)
     extra = "  elsewhere:\n    image: i:1\n    namespace: team-a\n  big:\n    image: i:1\n    labels:\n"
     extra += "      com.openfaas.scale.min: '6'\n"
     project = project_for(tmp_path, chart, stack_of(FUNCTIONS - 1, extra))
@@ -96,7 +89,7 @@ def test_the_same_stack_deploys_against_a_standard_gateway_into_its_function_nam
     tmp_path: Path, openfaas: tuple[str, str]
 ) -> None:
     chart, functions = openfaas
-    apply(tmp_path, gateway_deployment(chart, "pro", functions))
+    apply_objects(gateway_deployment(chart, "pro", functions))
     project = project_for(tmp_path, chart, stack_of(FUNCTIONS))
     # the sample answers 500 without its secret: readiness alone is waited for here
     project.set("checks", {f"fn-{i:02d}": {"enabled": False} for i in range(FUNCTIONS)})

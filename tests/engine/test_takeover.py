@@ -8,31 +8,22 @@ provider, whose field manager is `pulumi-kubernetes...`) pass, so a second `up` 
 from __future__ import annotations
 
 import base64
-import json
-import uuid
 from pathlib import Path
 
 import pytest
 from pulumi import automation as auto
 
-from tests.engine.kube_support import delete_namespace, kube_project, kubectl, unique_namespace
+from tests.engine.kube_support import apply_objects, delete_namespace, kube_project, kubectl, unique_namespace
 from tests.support.manifests import bare_deployment
 from tests.support.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
 
 
-def apply(tmp_path: Path, *objects: dict[str, object]) -> None:
-    path = tmp_path / f"objects-{uuid.uuid4().hex[:6]}.json"
-    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": list(objects)}))
-    kubectl("apply", "-f", str(path), output="name")
-
-
 def test_an_existing_secret_and_deployment_stop_the_preview_and_are_left_untouched(tmp_path: Path) -> None:
     namespace = unique_namespace("own")
     other = base64.b64encode(b"a-team's-own-value").decode()
-    apply(
-        tmp_path,
+    apply_objects(
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
         {
             "apiVersion": "v1",

@@ -19,6 +19,7 @@ import pulumi_kubernetes as k8s
 import yaml
 
 from components.errors import InputError
+from components.shared.files import FileProblem, read_limited
 from components.shared.kubeconfig import YAML_LOADER, is_inline_kubeconfig
 from components.shared.urls import without_userinfo
 
@@ -114,24 +115,21 @@ def _read(path: Path, source: str, what: str, *, missing_ok: bool) -> object:
     over `MAX_KUBECONFIG_BYTES`, unreadable, not YAML)."""
     fix = f"fix it, or set `{_SET_KUBECONFIG}` to the kubeconfig to use"
     try:
-        path = path.expanduser()  # as pulumi-kubernetes and the kubernetes client do
-        if not path.exists():
-            if missing_ok:
-                return None
-            raise KubeconfigError(f"{what} names {source}, which does not exist: {fix}")
-        # Only a regular file of sensible size: a FIFO would block, /dev/zero never end.
-        if not path.is_file():
-            raise KubeconfigError(f"{what} names {source}, which is not a file: {fix}")
-        size = path.stat().st_size
-        if size > MAX_KUBECONFIG_BYTES:
+        text = read_limited(path.expanduser(), MAX_KUBECONFIG_BYTES)  # `~` as the provider reads it
+    except FileNotFoundError:
+        if missing_ok:
+            return None
+        raise KubeconfigError(f"{what} names {source}, which does not exist: {fix}") from None
+    except FileProblem as problem:
+        if not problem.regular:
+            raise KubeconfigError(f"{what} names {source}, which is not a file: {fix}") from None
+        if problem.size is not None:
             raise KubeconfigError(
-                f"{what} names {source}, of {size} bytes: a kubeconfig of more than "
+                f"{what} names {source}, of {problem.size} bytes: a kubeconfig of more than "
                 f"{MAX_KUBECONFIG_BYTES >> 20} MiB is not read: {fix}"
-            )
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except KubeconfigError:
-        raise
-    except (OSError, ValueError, RuntimeError) as error:
+            ) from None
+        raise KubeconfigError(f"{what} names {source}, which cannot be read ({problem}): {fix}") from None
+    except (OSError, RuntimeError) as error:  # RuntimeError: an unknown ~user
         raise KubeconfigError(
             f"{what} names {source}, which cannot be read ({type(error).__name__}): {fix}"
         ) from None

@@ -22,13 +22,12 @@ whose `function_namespace` env names the namespace it serves (lines 403-404).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from components.plan import DeployPlan
-from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
+from components.shared.kube_client import KubeClientError, get_json
 from components.shared.kubeconfig import ClusterAccess
 
 CE_MAX_FUNCTIONS = 15
@@ -36,7 +35,6 @@ CE_MAX_REPLICAS = 5
 DEFAULT_FUNCTION_NAMESPACE = "openfaas-fn"
 GATEWAY_DEPLOYMENT = "gateway"
 FUNCTION_LABEL = "faas_function"
-SOURCE = "github.com/openfaas/faas-netes"
 
 
 @dataclass(frozen=True)
@@ -64,7 +62,9 @@ def edition_of_gateway(deployment: Mapping[str, Any], where: str) -> Edition:
     image = str(provider.get("image") or "")
     env = {e.get("name"): e.get("value") for e in provider.get("env") or [] if isinstance(e, dict)}
     namespace = str(env.get("function_namespace") or DEFAULT_FUNCTION_NAMESPACE)
-    repository = image.split("@")[0].rsplit(":", 1)[0] if "/" in image else image
+    repository = image.split("@")[0]
+    if ":" in repository.rsplit("/", 1)[-1]:  # a tag, not a registry's port
+        repository = repository.rsplit(":", 1)[0]
     if "/openfaasltd/" in f"/{repository}" or provider.get("name") == "operator":
         kind = "OpenFaaS Standard or Enterprise"
         name = "pro"
@@ -78,55 +78,35 @@ def edition_of_gateway(deployment: Mapping[str, Any], where: str) -> Edition:
     return Edition(name, namespace, found)
 
 
-def detect_edition(access: ClusterAccess, gateway_namespace: str) -> Edition:
+def detect_edition(access: ClusterAccess | None, gateway_namespace: str) -> Edition:
     """Read, and only read, the gateway Deployment in `gateway_namespace`: `none` when there is none.
     Raises `EditionUnknown` when the cluster cannot be read."""
     where = f"gateway Deployment {gateway_namespace}/{GATEWAY_DEPLOYMENT}"
-    deployment = _read(
-        access, lambda apps: apps.read_namespaced_deployment(GATEWAY_DEPLOYMENT, gateway_namespace, **_RAW)
+    deployment = _get(
+        access, f"/apis/apps/v1/namespaces/{gateway_namespace}/deployments/{GATEWAY_DEPLOYMENT}"
     )
     if deployment is None:
         return Edition("none", found=f"no {where}: no OpenFaaS installed there by its chart")
     return edition_of_gateway(deployment, where)
 
 
-def function_deployments(access: ClusterAccess, namespace: str) -> frozenset[str]:
-    """The names of the Deployments labelled `faas_function` in `namespace` (what CE counts)."""
-    listed = _read(
-        access, lambda apps: apps.list_namespaced_deployment(namespace, label_selector=FUNCTION_LABEL, **_RAW)
-    )
+def function_deployments(access: ClusterAccess | None, namespace: str) -> frozenset[str]:
+    """The names of the Deployments labelled `faas_function` in `namespace` (what CE counts);
+    `EditionUnknown` when they cannot be listed."""
+    listed = _get(access, f"/apis/apps/v1/namespaces/{namespace}/deployments?labelSelector={FUNCTION_LABEL}")
     items = (listed or {}).get("items") or []
     return frozenset(
         str((item.get("metadata") or {}).get("name")) for item in items if isinstance(item, dict)
     )
 
 
-# a preview waits for it: as long as the reachability check at most, and never again
-_RAW = {"_preload_content": False, "_request_timeout": 3}
-
-
-def _read(access: ClusterAccess, call: Callable[[Any], Any]) -> dict[str, Any] | None:
-    """`call(AppsV1Api)`'s answer as JSON; None for 404."""
-    from kubernetes import client as kube
-    from kubernetes.client.exceptions import ApiException
-
+def _get(access: ClusterAccess | None, path: str) -> dict[str, Any] | None:
+    if access is None:
+        raise EditionUnknown("the kubeconfig is given as content, which only the provider reads")
     try:
-        with KUBERNETES_LOGS.closed():
-            client = api_client(access, retries=0)
-            try:
-                response = call(kube.AppsV1Api(client))
-            finally:
-                client.close()
-    except ApiException as error:
-        if error.status == 404:
-            return None
-        raise EditionUnknown(f"the API server answered {error.status} {error.reason}") from None
+        return get_json(access, path)
     except KubeClientError as error:
         raise EditionUnknown(str(error)) from None
-    except Exception as error:  # a connection error of any kind: say which, no more
-        raise EditionUnknown(f"the API server could not be read ({type(error).__name__})") from None
-    data = json.loads(response.data)
-    return data if isinstance(data, dict) else None
 
 
 def ce_problems(
@@ -194,8 +174,6 @@ def resolve_edition(
         return Edition("none", found="config 'openfaasEdition' is 'none'"), None
     told = f"config 'openfaasEdition' is {setting!r}"
     try:
-        if access is None:
-            raise EditionUnknown("the kubeconfig is given as content, which only the provider reads")
         found = detect_edition(access, gateway_namespace)
     except EditionUnknown as error:
         if setting != "auto":
@@ -207,5 +185,4 @@ def resolve_edition(
         )
     if setting == "auto":
         return found, None
-    namespace = found.function_namespace if found.name != "none" else DEFAULT_FUNCTION_NAMESPACE
-    return Edition(setting, namespace, f"{told}; {found.found}"), None
+    return Edition(setting, found.function_namespace, f"{told}; {found.found}"), None

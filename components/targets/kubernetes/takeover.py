@@ -13,13 +13,11 @@ provider does not say which stack made an object: two stacks using one name are 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from components.plan import DeployPlan
-from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
+from components.shared.kube_client import KubeClientError, get_json
 from components.shared.kubeconfig import ClusterAccess
 from components.targets.kubernetes.rules import secret_object_name
 
@@ -119,41 +117,19 @@ _PATHS = {
 
 def _list(access: ClusterAccess, kind: str, namespace: str) -> dict[str, list[str]]:
     """Name -> field managers of the objects of `kind` in `namespace`, metadata only."""
-    from kubernetes.client.exceptions import ApiException
-
-    path = _PATHS[kind].format(ns=namespace)
     try:
-        with KUBERNETES_LOGS.closed():
-            client = api_client(access, retries=0)
-            try:
-                response: Any = client.call_api(
-                    path,
-                    "GET",
-                    header_params={"Accept": METADATA_ONLY},
-                    auth_settings=["BearerToken"],
-                    _preload_content=False,
-                    _request_timeout=3,
-                )
-            finally:
-                client.close()
-    except ApiException as error:
-        if error.status == 404:  # the namespace does not exist yet
-            return {}
-        raise GuardUnavailable(f"listing {kind}s answered {error.status} {error.reason}") from None
+        data = get_json(access, _PATHS[kind].format(ns=namespace), accept=METADATA_ONLY)
     except KubeClientError as error:
-        raise GuardUnavailable(str(error)) from None
-    except Exception as error:  # a connection error of any kind: say which, no more
-        raise GuardUnavailable(f"the API server could not be read ({type(error).__name__})") from None
-    data = json.loads((response[0] if isinstance(response, tuple) else response).data)
+        raise GuardUnavailable(f"listing {kind}s: {error}") from None
     listed: dict[str, list[str]] = {}
-    for item in data.get("items") or []:
+    for item in (data or {}).get("items") or []:  # none: the namespace does not exist yet
         metadata = item.get("metadata") or {}
         fields = metadata.get("managedFields") or []
         listed[str(metadata.get("name"))] = [str(f.get("manager", "")) for f in fields if isinstance(f, dict)]
     return listed
 
 
-def takeover_problems(found: Iterable[tuple[Wanted, str]], adoptable: str) -> list[str]:
+def takeover_problems(found: Iterable[tuple[Wanted, str]]) -> list[str]:
     """One message per object another manager owns: what it is, who manages it, and the fixes."""
     problems: list[str] = []
     for item, managers in found:
@@ -167,7 +143,7 @@ def takeover_problems(found: Iterable[tuple[Wanted, str]], adoptable: str) -> li
         elif item.kind == "Namespace":
             fix = "it exists already: remove `createNamespaces` (`pulumi config rm createNamespaces`)"
         else:
-            fix += adoptable
+            fix += " (adopting functions faas-cli deployed is not supported yet)"
         problems.append(
             f"{item.wanted_by} would take over the existing {item.kind} {where}, which this stack did not "
             f"make (managed by {managers}) and would change or delete it: {fix}"

@@ -60,7 +60,7 @@ def test_the_api_servers_own_service_is_refused() -> None:
 
 def test_a_foreign_secret_is_named_with_its_manager_and_the_adopt_command() -> None:
     secret = Wanted("Secret", "fn", "api-key", "secret 'api_key'", "api_key")
-    assert takeover_problems([(secret, "kubectl-create")], "") == [
+    assert takeover_problems([(secret, "kubectl-create")]) == [
         "secret 'api_key' would take over the existing Secret fn/api-key, which this stack did not make "
         "(managed by kubectl-create) and would change or delete it: adopt it with "
         "`pulumi config set --path 'adoptSecrets[0]' api_key` (its data is then replaced by the "
