@@ -41,7 +41,7 @@ def function_deployment(name: str, namespace: str) -> dict[str, object]:
 
 
 @pytest.fixture
-def openfaas(tmp_path: Path) -> Iterator[tuple[str, str]]:
+def openfaas() -> Iterator[tuple[str, str]]:
     """(the chart's namespace, its function namespace), both made for this test."""
     suffix = uuid.uuid4().hex[:6]
     chart, functions = f"ofgw-{suffix}", f"ofgw-{suffix}-fn"
