@@ -31,6 +31,7 @@ from components.settings import (
     WORKLOADS,
     ConfigError,
     Settings,
+    adopted_functions,
     cluster_access,
     config_file,
 )
@@ -89,6 +90,8 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
             ready_timeout=settings.ready_timeout,
             create_namespaces=settings.create_namespaces,
             adopt_secrets=settings.adopt_secrets,
+            adopted_functions=adopted_functions(settings, inputs.plan.functions),
+            import_objects=inputs.imports,
             provider=kubernetes_provider,
             cluster=cluster_access(
                 settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys)
@@ -193,6 +196,8 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         check_via=check_via,
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
+        adopt_functions=frozenset(_names(config, "adoptFunctions", "function", ADOPT_ALL)),
+        adopt_all_functions=config.get("adoptFunctions") == ADOPT_ALL,
         openfaas_edition=_choice(
             config, "openfaasEdition", EDITIONS, texts, " (which OpenFaaS serves the cluster; auto reads it)"
         ),
@@ -371,13 +376,20 @@ def _content(where: str, value: object, project_dir: Path) -> bytes:
     )
 
 
-def _names(config: pulumi.Config, key: str) -> list[str]:
+ADOPT_ALL = "all"
+
+
+def _names(config: pulumi.Config, key: str, kind: str = "secret", word: str | None = None) -> list[str]:
+    """A list of names; `word` (e.g. `all`) may stand for the whole list, which is then empty."""
+    if word is not None and config.get(key) == word:
+        return []
     raw = _object(config, key) or []
     if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        either = f", or `pulumi config set {key} {word}`" if word else ""
         raise ConfigError(
             config_file(),
-            f"config '{key}' must be a list of secret names, "
-            f"e.g. `pulumi config set --path '{key}[0]' <name>`",
+            f"config '{key}' must be a list of {kind} names, "
+            f"e.g. `pulumi config set --path '{key}[0]' <name>`{either}",
         )
     return raw
 

@@ -55,6 +55,10 @@ class Settings:
     check_via: str = "auto"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
+    adopt_functions: frozenset[str] = frozenset()
+    """`adoptFunctions` as a list: the functions whose existing Deployment and Service are imported."""
+    adopt_all_functions: bool = False
+    """`adoptFunctions: all`: every deployed function's existing Deployment and Service."""
     openfaas_edition: str = "auto"
     openfaas_namespace: str = "openfaas"
     swarm_network: str = ""
@@ -163,6 +167,39 @@ def target_secret_problems(settings: Settings, secrets: Collection[str]) -> tupl
             + (" (left out by 'filter'/'regex'?)" if filtered else "")
             + ": remove it from the list"
         )
+    return ([], problems) if filtered else (problems, [])
+
+
+def adopted_functions(settings: Settings, functions: Collection[str]) -> frozenset[str]:
+    """The deployed functions `adoptFunctions` names (`all`: every one)."""
+    if settings.adopt_all_functions:
+        return frozenset(functions)
+    return settings.adopt_functions & frozenset(functions)
+
+
+def adopt_function_problems(settings: Settings, functions: Collection[str]) -> tuple[list[str], list[str]]:
+    """(errors, warnings) for `adoptFunctions`: only the Kubernetes target's Deployments can be
+    adopted, and only functions the stack deploys."""
+    if not settings.adopt_functions and not settings.adopt_all_functions:
+        return [], []
+    if settings.target != "kubernetes":
+        return [
+            f"{config_file()}: config 'adoptFunctions' applies to the Kubernetes target, not "
+            f"{settings.target!r}: remove it with `pulumi config rm adoptFunctions`"
+        ], []
+    if settings.kubernetes_workload != "deployment":
+        return [
+            f"{config_file()}: config 'adoptFunctions' adopts the Deployments and Services faas-cli "
+            "deployed; with 'kubernetesWorkload: function-crd' the OpenFaaS operator makes them: "
+            "remove one of the two settings"
+        ], []
+    filtered = bool(settings.filter or settings.regex)
+    problems = [
+        f"{config_file()}: config 'adoptFunctions' names {name!r}, a function the stack does not deploy"
+        + (" (left out by 'filter'/'regex'?)" if filtered else "")
+        + ": remove it from the list"
+        for name in sorted(settings.adopt_functions - set(functions))
+    ]
     return ([], problems) if filtered else (problems, [])
 
 

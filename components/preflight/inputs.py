@@ -20,6 +20,8 @@ from components.preflight.exposure import (
 )
 from components.settings import (
     Settings,
+    adopt_function_problems,
+    adopted_functions,
     check_route,
     cluster_access,
     config_file,
@@ -31,6 +33,7 @@ from components.shared.secret_values import SecretValues
 from components.stackfile import StackFile, load_stack
 from components.targets import rules_for
 from components.targets.kubernetes import require_cluster
+from components.targets.kubernetes.adoption import ObjectRef, find_adoptions
 from components.targets.kubernetes.edition import (
     EditionUnknown,
     ce_problems,
@@ -57,6 +60,8 @@ class Inputs:
     warnings: tuple[str, ...]
     notes: tuple[str, ...] = ()
     """What the run found out and the user may like to know (shown as info)."""
+    imports: frozenset[ObjectRef] = frozenset()
+    """Existing objects of adopted functions to take over with Pulumi's `import` option."""
 
 
 def preflight(
@@ -91,13 +96,15 @@ def preflight(
     option_errors, option_warnings = target_option_problems(settings, plan.functions)
     deployed_secrets = {secret.name for secret in plan.secrets.values()}
     secret_errors, secret_warnings = target_secret_problems(settings, deployed_secrets)
-    if option_errors or secret_errors:
-        raise PlanError(option_errors + secret_errors)
+    adopt_errors, adopt_warnings = adopt_function_problems(settings, plan.functions)
+    if option_errors or secret_errors or adopt_errors:
+        raise PlanError(option_errors + secret_errors + adopt_errors)
     exposed = header_problems(checks, secret_texts, settings.secret_files)
     if exposed:
         raise SecretExposed(exposed)
     notes: tuple[str, ...] = ()
     cluster_warnings: tuple[str, ...] = ()
+    imports: frozenset[ObjectRef] = frozenset()
     if settings.target == "kubernetes":
         found_cluster = require_cluster(
             kubeconfig, context, env, secret_path="kubeconfig" in settings.secret_kube_keys
@@ -113,20 +120,22 @@ def preflight(
                     settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
                 )
         # on the final plan: the namespace may have come from the OpenFaaS install
-        cluster_warnings += _check_takeover(settings, plan, str(stack_file.path), found_cluster)
+        takeover_warnings, imports = _check_takeover(settings, plan, str(stack_file.path), found_cluster)
+        cluster_warnings += takeover_warnings
     warnings = (
         *settings.warnings,
         *stack_file.warnings,
         *plan.warnings,
         *option_warnings,
         *secret_warnings,
+        *adopt_warnings,
         *config_warnings,
         *stack_warnings,
         *stack_password_warnings(stack_file),
         *weak_secret_warnings(secret_texts, stack_file, project_dir, config_file()),
         *cluster_warnings,
     )
-    return Inputs(settings, secret_values, plan, checks, warnings, notes)
+    return Inputs(settings, secret_values, plan, checks, warnings, notes, imports)
 
 
 def _plan(stack_file: StackFile, settings: Settings, default_namespace: str) -> DeployPlan:
@@ -142,33 +151,57 @@ def _plan(stack_file: StackFile, settings: Settings, default_namespace: str) -> 
 
 def _check_takeover(
     settings: Settings, plan: DeployPlan, stack_path: str, found_cluster: bool
-) -> tuple[str, ...]:
-    """Raise `PlanError` for objects the plan would take over that it did not make (and for the
-    cluster's own, always); a warning when the cluster cannot be read for it."""
+) -> tuple[tuple[str, ...], frozenset[ObjectRef]]:
+    """The objects of adopted functions to import, and a warning when the cluster cannot be read
+    for the guard; raise `PlanError` for objects the plan would take over that it did not make
+    (and for the cluster's own, always) and for adopted objects faas-cli did not make."""
+    adopted = adopted_functions(settings, plan.functions)
     wanted = wanted_objects(
         plan,
         stack_path,
         settings.adopt_secrets,
         settings.create_namespaces,
         settings.kubernetes_workload,
+        adopted,
     )
-    problems = system_problems(wanted)
+    # an adopted function may not write the cluster's own objects either
+    problems = system_problems(
+        wanted_objects(
+            plan, stack_path, settings.adopt_secrets, settings.create_namespaces, settings.kubernetes_workload
+        )
+    )
     if problems:
         raise PlanError(problems)
     access = cluster_access(settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys))
     if not found_cluster or access is None:
-        return ()
+        if adopted:
+            return (
+                f"{config_file()}: config 'adoptFunctions' has no cluster to read (no kubeconfig): "
+                "the functions are created, not adopted",
+            ), frozenset()
+        return (), frozenset()
     try:
         found = foreign_objects(access, wanted)
     except GuardUnavailable as error:
+        if adopted:
+            raise PlanError(
+                [f"{config_file()}: config 'adoptFunctions': cannot read the functions to adopt ({error})"]
+            ) from None
         return (
             f"{config_file()}: cannot look for existing objects this stack would take over ({error}): "
             "an object of the same name made by faas-cli or kubectl would be changed without a word",
-        )
+        ), frozenset()
     problems = takeover_problems(found)
+    try:
+        adoption = find_adoptions(access, plan, adopted, stack_path)
+    except GuardUnavailable as error:
+        raise PlanError(
+            [f"{config_file()}: config 'adoptFunctions': cannot read the functions to adopt ({error})"]
+        ) from None
+    problems += adoption.problems
     if problems:
         raise PlanError(problems)
-    return ()
+    return adoption.warnings, adoption.imports
 
 
 def _check_edition(

@@ -113,18 +113,38 @@ def get_json(access: ClusterAccess, path: str, *, accept: str = "application/jso
     """A read-only GET of `path` on the API server, as JSON; None for 404. For a preview, which
     waits for it: one attempt of at most 3 s. `KubeClientError` says why it failed in general
     words (the status, or the kind of connection error), never the kubeconfig's content."""
+    return _send(access, "GET", path, accept=accept)
+
+
+def json_patch(access: ClusterAccess, path: str, operations: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """A JSON patch (RFC 6902) of the object at `path`; None for 404; as `get_json` otherwise
+    (a failed `test` operation is a 422)."""
+    return _send(access, "PATCH", path, body=operations, content_type="application/json-patch+json")
+
+
+def _send(
+    access: ClusterAccess,
+    method: str,
+    path: str,
+    *,
+    accept: str = "application/json",
+    body: object = None,
+    content_type: str = "",
+) -> dict[str, Any] | None:
     import json
 
     from kubernetes.client.exceptions import ApiException
 
+    headers = {"Accept": accept, **({"Content-Type": content_type} if content_type else {})}
     try:
         with KUBERNETES_LOGS.closed():
             client = api_client(access, retries=0)
             try:
                 response: Any = client.call_api(
                     path,
-                    "GET",
-                    header_params={"Accept": accept},
+                    method,
+                    header_params=headers,
+                    body=body,
                     auth_settings=["BearerToken"],
                     _preload_content=False,
                     _request_timeout=3,

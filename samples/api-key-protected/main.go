@@ -20,11 +20,24 @@
 //     without the secret crossing the wire.
 //
 // Environment honoured (as an OpenFaaS watchdog / go-sdk would):
-//   - port               listen port, default 8080
-//   - secret_mount_path  primary secrets directory, default /var/openfaas/secrets/
+//   - port                  listen port, default 8080
+//   - secret_mount_path     primary secrets directory, default /var/openfaas/secrets/
+//   - healthcheck_interval  after SIGTERM, how long /_/health answers 503 while
+//     requests are still served, default 2s (the watchdogs default to write_timeout)
+//   - write_timeout         the longest an in-flight request may then take to
+//     finish, default 10s
+//
+// Shutdown is graceful as the OpenFaaS watchdogs' is (openfaas/of-watchdog
+// 9bdadb1 pkg/watchdog.go:128-165 listenUntilShutdown, config/config.go:139-143;
+// openfaas/classic-watchdog 23db914 main.go:113-145): on SIGTERM the health path
+// turns unhealthy, requests keep being served for healthcheck_interval (Kubernetes
+// removes a terminating pod from the Service's endpoints meanwhile, not at once),
+// then the server stops accepting and waits for in-flight requests. A rolling
+// update then fails no call.
 package main
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -32,8 +45,11 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -62,11 +78,16 @@ func readSecret(dirs []string, name string) (string, error) {
 }
 
 // Handler returns the function's HTTP handler, reading the secret from dirs
-// on every request (secrets may be mounted or rotated after start).
-func Handler(dirs []string) http.Handler {
+// on every request (secrets may be mounted or rotated after start). The health
+// path answers 503 once draining is set (after SIGTERM).
+func Handler(dirs []string, draining *atomic.Bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/_/health", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if draining.Load() {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
 		fmt.Fprintln(w, "OK")
 	})
 	mux.HandleFunc("/_/sha256/", func(w http.ResponseWriter, r *http.Request) {
@@ -112,16 +133,61 @@ func secretDirs() []string {
 	return DefaultSecretDirs
 }
 
+// envDuration reads a Go duration or a number of seconds, as the watchdogs do.
+func envDuration(name string, fallback time.Duration) time.Duration {
+	value := os.Getenv(name)
+	if value == "" {
+		return fallback
+	}
+	if d, err := time.ParseDuration(value); err == nil {
+		return d
+	}
+	var seconds int
+	if _, err := fmt.Sscanf(value, "%d", &seconds); err == nil {
+		return time.Duration(seconds) * time.Second
+	}
+	log.Printf("%s=%q is not a duration: using %s", name, value, fallback)
+	return fallback
+}
+
+// serveUntilTerminated serves until SIGTERM (or stop), then drains: unhealthy for
+// drain while still serving, then no new connections and in-flight requests
+// given up to writeTimeout.
+func serveUntilTerminated(srv *http.Server, draining *atomic.Bool, stop <-chan os.Signal, drain, writeTimeout time.Duration) error {
+	done := make(chan error, 1)
+	go func() {
+		<-stop
+		log.Printf("SIGTERM: health turns 503, still serving for %s", drain)
+		draining.Store(true)
+		time.Sleep(drain)
+		ctx, cancel := context.WithTimeout(context.Background(), writeTimeout)
+		defer cancel()
+		done <- srv.Shutdown(ctx)
+	}()
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return <-done
+}
+
 func main() {
 	port := os.Getenv("port")
 	if port == "" {
 		port = "8080"
 	}
+	draining := &atomic.Bool{}
 	srv := &http.Server{
 		Addr:              ":" + port,
-		Handler:           Handler(secretDirs()),
+		Handler:           Handler(secretDirs(), draining),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
 	log.Printf("api-key-protected listening on :%s", port)
-	log.Fatal(srv.ListenAndServe())
+	err := serveUntilTerminated(srv, draining, stop,
+		envDuration("healthcheck_interval", 2*time.Second), envDuration("write_timeout", 10*time.Second))
+	if err != nil {
+		log.Fatal(err)
+	}
+	log.Printf("stopped")
 }

@@ -3,11 +3,15 @@ package main
 import (
 	"crypto/sha256"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func writeSecret(t *testing.T, dir, content string) {
@@ -30,7 +34,7 @@ func call(t *testing.T, h http.Handler, method, path, key string) (int, string) 
 
 func TestHealth(t *testing.T) {
 	// Health must answer even when no secret is mounted.
-	h := Handler([]string{t.TempDir()})
+	h := Handler([]string{t.TempDir()}, &atomic.Bool{})
 	code, body := call(t, h, http.MethodGet, "/_/health", "")
 	if code != http.StatusOK || body != "OK\n" {
 		t.Fatalf("health = %d %q", code, body)
@@ -41,7 +45,7 @@ func TestKeyCheck(t *testing.T) {
 	primary, fallback := t.TempDir(), t.TempDir()
 	// Docker/Kubernetes secrets often end in a newline; it must be trimmed.
 	writeSecret(t, primary, "  R^YqzKzSJw51K9zPpQ3R3N\n")
-	h := Handler([]string{primary, fallback})
+	h := Handler([]string{primary, fallback}, &atomic.Bool{})
 	cases := []struct {
 		name, method, path, key string
 		want                    string
@@ -65,7 +69,7 @@ func TestKeyCheck(t *testing.T) {
 func TestFallbackToRunSecrets(t *testing.T) {
 	primary, fallback := t.TempDir(), t.TempDir()
 	writeSecret(t, fallback, "old-style\n")
-	h := Handler([]string{primary, fallback})
+	h := Handler([]string{primary, fallback}, &atomic.Bool{})
 	if code, body := call(t, h, http.MethodGet, "/", "old-style"); code != 200 || body != "Unlocked the function!\n" {
 		t.Fatalf("fallback: got %d %q", code, body)
 	}
@@ -82,14 +86,14 @@ func TestFallbackToRunSecrets(t *testing.T) {
 func TestEmptySecretNeverUnlocks(t *testing.T) {
 	dir := t.TempDir()
 	writeSecret(t, dir, "\n")
-	h := Handler([]string{dir})
+	h := Handler([]string{dir}, &atomic.Bool{})
 	if code, body := call(t, h, http.MethodGet, "/", ""); code != 200 || body != "Access denied!\n" {
 		t.Fatalf("empty secret: got %d %q", code, body)
 	}
 }
 
 func TestMissingSecretIs500(t *testing.T) {
-	h := Handler([]string{t.TempDir(), t.TempDir()})
+	h := Handler([]string{t.TempDir(), t.TempDir()}, &atomic.Bool{})
 	code, body := call(t, h, http.MethodGet, "/", "anything")
 	if code != http.StatusInternalServerError || body != "secret secret_api_key not found\n" {
 		t.Fatalf("missing secret: got %d %q", code, body)
@@ -114,7 +118,7 @@ func TestSha256OfAMountedSecret(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "ca-bundle"), content, 0o444); err != nil {
 		t.Fatal(err)
 	}
-	h := Handler([]string{dir})
+	h := Handler([]string{dir}, &atomic.Bool{})
 	for _, tc := range []struct {
 		path   string
 		status int
@@ -130,5 +134,59 @@ func TestSha256OfAMountedSecret(t *testing.T) {
 		if rec.Code != tc.status || rec.Body.String() != tc.body {
 			t.Errorf("%s: got %d %q, want %d %q", tc.path, rec.Code, rec.Body.String(), tc.status, tc.body)
 		}
+	}
+}
+
+func TestAfterSIGTERMHealthFailsWhileRequestsAreStillServedThenTheServerStops(t *testing.T) {
+	dir := t.TempDir()
+	writeSecret(t, dir, "s3cret-value")
+	listener, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := listener.Addr().String()
+	listener.Close()
+	draining := &atomic.Bool{}
+	srv := &http.Server{Addr: addr, Handler: Handler([]string{dir}, draining)}
+	stop := make(chan os.Signal, 1)
+	result := make(chan error, 1)
+	go func() { result <- serveUntilTerminated(srv, draining, stop, 300*time.Millisecond, time.Second) }()
+	get := func(path string) (int, error) {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, nil
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if code, err := get("/_/health"); err == nil && code == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the server never answered")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop <- os.Interrupt
+	time.Sleep(50 * time.Millisecond)
+	if code, err := get("/_/health"); err != nil || code != http.StatusServiceUnavailable {
+		t.Fatalf("health while draining = %d, %v; want 503", code, err)
+	}
+	if code, err := get("/"); err != nil || code != http.StatusOK {
+		t.Fatalf("a call while draining = %d, %v; want 200", code, err)
+	}
+	select {
+	case err := <-result:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the server did not stop after draining")
+	}
+	if _, err := get("/"); err == nil {
+		t.Fatal("the server still answers after shutdown")
 	}
 }

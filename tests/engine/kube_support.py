@@ -27,11 +27,11 @@ CACHE = Path(os.environ.get("OPENFAAS_STACK_CACHE", Path.home() / ".cache/openfa
 SAMPLE_IMAGE = "functions/api-key-protected:latest"
 
 
-def kubectl(*args: str, output: str = "json") -> Any:
+def kubectl(*args: str, output: str = "json", stdin: str | None = None) -> Any:
     command = [str(CACHE / "kube/bin/kubectl"), f"--kubeconfig={KUBECONFIG}", *args]
     if output:
         command += ["-o", output]
-    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(command, check=True, capture_output=True, text=True, input=stdin).stdout
     return json.loads(out) if output == "json" else out
 
 
@@ -103,11 +103,11 @@ def _credentials() -> tuple[str, str, ssl.SSLContext]:
 
 
 def call_function(
-    namespace: str, name: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+    namespace: str, name: str, headers: Mapping[str, str] | None = None, body: bytes = b"", path: str = ""
 ) -> tuple[int, str]:
-    """POST to the function's Service through the API server's service proxy: (status, body)."""
+    """POST to the function's Service (at `path`) through the API server's service proxy: (status, body)."""
     server, token, context = _credentials()
-    url = f"{server}/api/v1/namespaces/{namespace}/services/{name}:8080/proxy/"
+    url = f"{server}/api/v1/namespaces/{namespace}/services/{name}:8080/proxy/{path}"
     request = urllib.request.Request(
         url, data=body, method="POST", headers={"Authorization": f"Bearer {token}", **(headers or {})}
     )

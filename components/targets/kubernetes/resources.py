@@ -20,6 +20,8 @@ from components.shared.kubeconfig import ClusterAccess
 from components.shared.secret_values import SecretValues
 from components.stackfile import FunctionResources, image_reference
 from components.targets.base import DeployedFunction, ReadinessGate, ordering_only
+from components.targets.kubernetes.adoption import ObjectRef
+from components.targets.kubernetes.ownership import handover_hook
 from components.targets.kubernetes.readiness import Readiness, ReadinessArgs
 from components.targets.kubernetes.rules import (
     RULES,
@@ -38,6 +40,36 @@ CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"
 
 
 SKIP_AWAIT_ANNOTATION = "pulumi.com/skipAwait"
+# On an adopted function the stack file wins over `faas-cli deploy`: faas-netes writes with Update,
+# which takes ownership of every field it changes, and a later server-side apply would stop on the
+# conflict (pulumi-kubernetes `provider/pkg/await/await.go` `patchForce`).
+PATCH_FORCE_ANNOTATION = "pulumi.com/patchForce"
+# Fields the API server defaults and faas-netes sets that the program never does. An imported
+# object's inputs hold them, so without this its update would show them removed, which it does not
+# do (server-side apply leaves fields it never applied). `uid` is the label each `faas-cli deploy`
+# sets to restart the pods (faas-netes pkg/handlers/update.go:124-127): kept as it is, never fought.
+_CONTAINER = "spec.template.spec.containers[0]"
+DEPLOYMENT_NOT_MANAGED = (
+    "spec.progressDeadlineSeconds",
+    "spec.template.metadata.name",
+    "spec.template.metadata.labels.uid",
+    "spec.template.spec.schedulerName",
+    "spec.template.spec.securityContext",
+    "spec.template.spec.terminationGracePeriodSeconds",
+    f"{_CONTAINER}.terminationMessagePath",
+    f"{_CONTAINER}.terminationMessagePolicy",
+    f"{_CONTAINER}.livenessProbe.httpGet.scheme",
+    f"{_CONTAINER}.readinessProbe.httpGet.scheme",
+)
+# The ClusterIP is kept (an imported Service's would otherwise read as removed: a replacement).
+SERVICE_NOT_MANAGED = (
+    "spec.clusterIP",
+    "spec.clusterIPs",
+    "spec.internalTrafficPolicy",
+    "spec.ipFamilies",
+    "spec.ipFamilyPolicy",
+    "spec.sessionAffinity",
+)
 WAIT_FOR_ANNOTATION = "pulumi.com/waitFor"
 FUNCTION_READY = '["condition=Ready", "condition=Healthy"]'
 
@@ -53,6 +85,10 @@ class KubernetesOptions:
     ready_timeout: str = "5m"
     create_namespaces: bool = False
     adopt_secrets: frozenset[str] = frozenset()
+    adopted_functions: frozenset[str] = frozenset()
+    """Functions `adoptFunctions` names: faas-netes' changes to them are overwritten (`patchForce`)."""
+    import_objects: frozenset[ObjectRef] = frozenset()
+    """Existing Deployments and Services of adopted functions, taken over with `import`."""
     provider: pulumi.ProviderResource | None = None
     cluster: ClusterAccess | None = None
     """The kubeconfig file and context `Readiness` reads the rollouts with; None (an inline
@@ -65,12 +101,15 @@ class KubernetesOptions:
 
 
 @dataclass(frozen=True)
-class KubernetesSecrets:
-    """What `declare_secrets` made: the namespaces it created and each planned Secret."""
+class KubernetesShared:
+    """What `declare_secrets` made for every function to share: the namespaces it created, each
+    planned Secret, and the hook adopted functions' objects run before each update."""
 
     namespaces: Mapping[str, pulumi.Resource]
     secrets: Mapping[str, k8s.core.v1.Secret]
     """`SecretPlan.resource_name` -> its Secret."""
+    handover: pulumi.ResourceHook | None = None
+    """`ownership.handover_hook`, when functions are adopted and the cluster can be read."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +121,7 @@ class KubernetesTarget:
 
     def declare_secrets(
         self, plan: DeployPlan, secret_values: SecretValues, parent: pulumi.Resource
-    ) -> KubernetesSecrets:
+    ) -> KubernetesShared:
         """The namespaces (with `createNamespaces`) and the Secrets of `plan`."""
         options = self.options
         opts = pulumi.ResourceOptions(parent=parent, provider=options.provider)
@@ -100,12 +139,15 @@ class KubernetesTarget:
             )
             for key, secret in plan.secrets.items()
         }
-        return KubernetesSecrets(namespaces, secrets)
+        handover = None
+        if options.adopted_functions and options.cluster is not None:
+            handover = handover_hook(options.cluster)
+        return KubernetesShared(namespaces, secrets, handover)
 
     def declare_workload(
         self,
         fn: FunctionPlan,
-        secrets: KubernetesSecrets,
+        secrets: KubernetesShared,
         rollout_checksum: pulumi.Output[str],
         opts: pulumi.ResourceOptions,
     ) -> DeployedFunction:
@@ -134,10 +176,32 @@ class KubernetesTarget:
             )
         skip_provider_await = options.skip_await or options.own_readiness
         workloads = (
-            _deployment(fn, rollout_checksum, options, skip_provider_await, awaited),
+            _deployment(
+                fn,
+                rollout_checksum,
+                options,
+                skip_provider_await,
+                _adopting_object(
+                    ObjectRef("Deployment", fn.namespace, fn.name),
+                    options,
+                    secrets,
+                    awaited,
+                    DEPLOYMENT_NOT_MANAGED,
+                ),
+            ),
             # Never awaited: the provider's Service await only sleeps (see `readiness`); the
             # function's check proves that the Service routes to a ready pod.
-            _service(fn, awaited),
+            _service(
+                fn,
+                fn.name in options.adopted_functions,
+                _adopting_object(
+                    ObjectRef("Service", fn.namespace, fn.name),
+                    options,
+                    secrets,
+                    awaited,
+                    SERVICE_NOT_MANAGED,
+                ),
+            ),
         )
         return DeployedFunction(workloads, mounted)
 
@@ -200,6 +264,26 @@ def _adopting(
     )
 
 
+def _adopting_object(
+    ref: ObjectRef,
+    options: KubernetesOptions,
+    shared: KubernetesShared,
+    opts: pulumi.ResourceOptions,
+    not_managed: tuple[str, ...],
+) -> pulumi.ResourceOptions:
+    """Leave alone what the program does not manage; import an adopted function's existing object
+    and take over what faas-netes wrote to it before each update."""
+    hook = shared.handover if ref.name in options.adopted_functions else None
+    return pulumi.ResourceOptions.merge(
+        opts,
+        pulumi.ResourceOptions(
+            ignore_changes=list(not_managed),
+            import_=ref.import_id if ref in options.import_objects else None,
+            hooks=pulumi.ResourceHookBinding(before_update=[hook]) if hook is not None else None,
+        ),
+    )
+
+
 def _secret(
     secret: SecretPlan, files: Mapping[str, pulumi.Output[str]], opts: pulumi.ResourceOptions
 ) -> k8s.core.v1.Secret:
@@ -215,13 +299,21 @@ def _secret(
     )
 
 
-def _annotations(fn: FunctionPlan, skip_await: bool) -> dict[str, str]:
-    """The user's annotations, faas-netes' `prometheus.io.scrape` default, and `skipAwait` when
-    the provider is not to wait for the object."""
+def _annotations(fn: FunctionPlan) -> dict[str, str]:
+    """The user's annotations and faas-netes' `prometheus.io.scrape` default (the pod template's)."""
     annotations = dict(fn.function.annotations)
     annotations.setdefault("prometheus.io.scrape", "false")
+    return annotations
+
+
+def _object_annotations(fn: FunctionPlan, skip_await: bool, force: bool) -> dict[str, str]:
+    """A Deployment's or Service's own: the pod template's, `skipAwait` when the provider is not to
+    wait for it, and `patchForce` on an adopted function's."""
+    annotations = _annotations(fn)
     if skip_await:
         annotations[SKIP_AWAIT_ANNOTATION] = "true"
+    if force:
+        annotations[PATCH_FORCE_ANNOTATION] = "true"
     return annotations
 
 
@@ -264,10 +356,15 @@ def _deployment(
 ) -> k8s.apps.v1.Deployment:
     name, readonly = fn.name, fn.function.readonly_root_filesystem
     selector = {FUNCTION_LABEL: name}
-    annotations = _annotations(fn, skip_await)
-    pod_annotations = {k: v for k, v in annotations.items() if k != SKIP_AWAIT_ANNOTATION}
+    annotations = _object_annotations(fn, skip_await, fn.name in options.adopted_functions)
+    pod_annotations = _annotations(fn)
     volumes: list[k8s.core.v1.VolumeArgs] = []
     mounts: list[k8s.core.v1.VolumeMountArgs] = []
+    # `/tmp` first, then the secrets, in faas-netes' order (deploy.go:232-235), so an adopted
+    # function's lists line up
+    if readonly:
+        volumes.append(k8s.core.v1.VolumeArgs(name="temp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()))
+        mounts.append(k8s.core.v1.VolumeMountArgs(name="temp", mount_path="/tmp"))
     if fn.secrets:
         volumes.append(
             k8s.core.v1.VolumeArgs(
@@ -290,9 +387,6 @@ def _deployment(
                 name=projected_volume_name(name), mount_path=SECRETS_MOUNT_PATH, read_only=True
             )
         )
-    if readonly:
-        volumes.append(k8s.core.v1.VolumeArgs(name="temp", empty_dir=k8s.core.v1.EmptyDirVolumeSourceArgs()))
-        mounts.append(k8s.core.v1.VolumeMountArgs(name="temp", mount_path="/tmp"))
     if fn.secrets:
         pod_annotations[CHECKSUM_ANNOTATION] = checksum  # type: ignore[assignment]
     return k8s.apps.v1.Deployment(
@@ -343,11 +437,13 @@ def _deployment(
     )
 
 
-def _service(fn: FunctionPlan, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
+def _service(fn: FunctionPlan, force: bool, opts: pulumi.ResourceOptions) -> k8s.core.v1.Service:
     return k8s.core.v1.Service(
         fn.resource_name,
         metadata=k8s.meta.v1.ObjectMetaArgs(
-            name=fn.name, namespace=fn.namespace, annotations=_annotations(fn, skip_await=True)
+            name=fn.name,
+            namespace=fn.namespace,
+            annotations=_object_annotations(fn, skip_await=True, force=force),
         ),
         spec=k8s.core.v1.ServiceSpecArgs(
             type="ClusterIP",

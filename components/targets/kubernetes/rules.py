@@ -26,6 +26,7 @@ CONFIG_KEYS = (
     "kubernetesReadyTimeout",
     "createNamespaces",
     "adoptSecrets",
+    "adoptFunctions",
     "openfaasEdition",
     "openfaasNamespace",
 )

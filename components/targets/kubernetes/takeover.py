@@ -13,8 +13,9 @@ provider does not say which stack made an object: two stacks using one name are 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from components.plan import DeployPlan
 from components.shared.kube_client import KubeClientError, get_json
@@ -44,12 +45,20 @@ class GuardUnavailable(Exception):
 
 
 def wanted_objects(
-    plan: DeployPlan, stack_path: str, adopt_secrets: Collection[str], create_namespaces: bool, workload: str
+    plan: DeployPlan,
+    stack_path: str,
+    adopt_secrets: Collection[str],
+    create_namespaces: bool,
+    workload: str,
+    adopt_functions: Collection[str] = frozenset(),
 ) -> list[Wanted]:
-    """What `plan` would create on the cluster (adopted Secrets are taken over on purpose; with
-    `function-crd` the operator makes the Deployments and Services, and the Functions are not looked up)."""
+    """What `plan` would create on the cluster (adopted Secrets and functions are taken over on
+    purpose; with `function-crd` the operator makes the Deployments and Services, and the Functions
+    are not looked up)."""
     wanted: list[Wanted] = []
     for fn in plan.functions.values() if workload == "deployment" else ():
+        if fn.name in adopt_functions:
+            continue
         where = f"{stack_path}:{fn.function.line}: function '{fn.name}'"
         wanted.append(Wanted("Deployment", fn.namespace, fn.name, where))
         wanted.append(Wanted("Service", fn.namespace, fn.name, where))
@@ -107,6 +116,12 @@ def foreign_objects(access: ClusterAccess, wanted: Collection[Wanted]) -> list[t
     return found
 
 
+def managed_by_pulumi(metadata: Mapping[str, Any]) -> bool:
+    """Whether an object's field managers include the Pulumi provider's."""
+    fields = metadata.get("managedFields") or []
+    return any(str(f.get("manager", "")).startswith(PULUMI_MANAGER) for f in fields if isinstance(f, dict))
+
+
 _PATHS = {
     "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
     "Service": "/api/v1/namespaces/{ns}/services",
@@ -134,7 +149,6 @@ def takeover_problems(found: Iterable[tuple[Wanted, str]]) -> list[str]:
     problems: list[str] = []
     for item, managers in found:
         where = f"{item.namespace}/{item.name}" if item.namespace else item.name
-        fix = "rename it in the stack file, or delete the existing object if it is no longer used"
         if item.kind == "Secret":
             fix = (
                 f"adopt it with `pulumi config set --path 'adoptSecrets[0]' {item.secret}` (its data is "
@@ -143,7 +157,10 @@ def takeover_problems(found: Iterable[tuple[Wanted, str]]) -> list[str]:
         elif item.kind == "Namespace":
             fix = "it exists already: remove `createNamespaces` (`pulumi config rm createNamespaces`)"
         else:
-            fix += " (adopting functions faas-cli deployed is not supported yet)"
+            fix = (
+                f"adopt the function with `pulumi config set --path 'adoptFunctions[0]' {item.name}` "
+                "(if faas-cli deployed it), or rename it in the stack file"
+            )
         problems.append(
             f"{item.wanted_by} would take over the existing {item.kind} {where}, which this stack did not "
             f"make (managed by {managers}) and would change or delete it: {fix}"
