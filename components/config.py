@@ -381,9 +381,13 @@ ADOPT_ALL = "all"
 
 def _names(config: pulumi.Config, key: str, kind: str = "secret", word: str | None = None) -> list[str]:
     """A list of names; `word` (e.g. `all`) may stand for the whole list, which is then empty."""
-    if word is not None and config.get(key) == word:
+    text = config.get(key)
+    if word is not None and text == word:
         return []
-    raw = _object(config, key) or []
+    try:
+        raw = json.loads(text) if text is not None else []
+    except (ValueError, RecursionError):
+        raw = None  # plain text: one name where a list belongs
     if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
         either = f", or `pulumi config set {key} {word}`" if word else ""
         raise ConfigError(

@@ -178,15 +178,10 @@ def adopted_functions(settings: Settings, functions: Collection[str]) -> frozens
 
 
 def adopt_function_problems(settings: Settings, functions: Collection[str]) -> tuple[list[str], list[str]]:
-    """(errors, warnings) for `adoptFunctions`: only the Kubernetes target's Deployments can be
-    adopted, and only functions the stack deploys."""
-    if not settings.adopt_functions and not settings.adopt_all_functions:
+    """(errors, warnings) for `adoptFunctions` on Kubernetes (elsewhere it is one of the options
+    that do nothing): the Deployments faas-cli made, of functions the stack deploys."""
+    if settings.target != "kubernetes" or not (settings.adopt_functions or settings.adopt_all_functions):
         return [], []
-    if settings.target != "kubernetes":
-        return [
-            f"{config_file()}: config 'adoptFunctions' applies to the Kubernetes target, not "
-            f"{settings.target!r}: remove it with `pulumi config rm adoptFunctions`"
-        ], []
     if settings.kubernetes_workload != "deployment":
         return [
             f"{config_file()}: config 'adoptFunctions' adopts the Deployments and Services faas-cli "

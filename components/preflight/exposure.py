@@ -90,9 +90,10 @@ def config_places(
     settings: Settings, env: Mapping[str, str] | None = None, hides: Callable[[str], bool] = _shows_nothing
 ) -> Iterator[Place]:
     """The plain-text config: the gateway, the settings stored or shown in plain text (namespace,
-    swarmNetwork, filter, regex, stackFile, adoptSecrets, the names in publishedPorts), every name
-    and string in `checks` (the names in secret references too) and `$OPENFAAS_URL` (it may
-    become a check's URL). A name for which `hides` is true is quoted in no place's key."""
+    swarmNetwork, filter, regex, stackFile, adoptSecrets, adoptFunctions, the names in
+    publishedPorts), every name and string in `checks` (the names in secret references too) and
+    `$OPENFAAS_URL` (it may become a check's URL). A name for which `hides` is true is quoted in
+    no place's key."""
     if settings.gateway:
         yield Place("config 'gateway'", settings.gateway, "remove it from the URL")
     if env and env.get("OPENFAAS_URL"):
@@ -108,6 +109,8 @@ def config_places(
         yield Place(f"config '{key}'", value, "remove it")
     for name in sorted(settings.adopt_secrets):
         yield Place("config 'adoptSecrets'", name, NAME_NOT_VALUE)
+    for name in sorted(settings.adopt_functions):
+        yield Place("config 'adoptFunctions'", name, "give a function's name there, not a secret's value")
     for index, name in enumerate(settings.published_ports, 1):
         yield Place(f"the name of entry {index} of config 'publishedPorts'", name, "remove it")
     if isinstance(settings.checks, Mapping):

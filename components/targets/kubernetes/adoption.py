@@ -83,8 +83,7 @@ def find_adoptions(
 
 def leftovers(fn: FunctionPlan, deployment: Mapping[str, Any]) -> list[str]:
     """The environment variables and pod labels of a Deployment that `fn` does not set (a
-    `faas-cli deploy` left them). Server-side apply removes only what it applied before, so
-    `up` leaves them; `uid` is faas-netes' restart marker, left on purpose."""
+    `faas-cli deploy` left them); `uid` is faas-netes' restart marker, left on purpose."""
     template = (deployment.get("spec") or {}).get("template") or {}
     containers = (template.get("spec") or {}).get("containers") or [{}]
     env = {str(e.get("name")) for e in containers[0].get("env") or [] if isinstance(e, dict)}
@@ -99,9 +98,9 @@ def leftovers(fn: FunctionPlan, deployment: Mapping[str, Any]) -> list[str]:
 def _leftover_warning(fn: FunctionPlan, ref: ObjectRef, extra: list[str], stack_path: str) -> str:
     return (
         f"{stack_path}:{fn.function.line}: function '{fn.name}': the Deployment {ref.namespace}/{ref.name} "
-        f"has {', '.join(extra)}, which the stack file does not set (left by `faas-cli deploy`?); "
-        "`up` leaves what Pulumi never applied: add it to the stack file, or remove it with "
-        f"`kubectl edit deployment -n {ref.namespace} {ref.name}`"
+        f"has {', '.join(extra)}, which the stack file does not set (left by `faas-cli deploy`?): the "
+        "next `pulumi up` that updates the Deployment removes it; to remove it now, `kubectl edit "
+        f"deployment -n {ref.namespace} {ref.name}`; to keep it, add it to the stack file"
     )
 
 
