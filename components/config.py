@@ -92,6 +92,7 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
             adopt_secrets=settings.adopt_secrets,
             adopted_functions=adopted_functions(settings, inputs.plan.functions),
             import_objects=inputs.imports,
+            autoscaled_functions=inputs.autoscaled,
             provider=kubernetes_provider,
             cluster=cluster_access(
                 settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys)

@@ -137,6 +137,21 @@ def test_the_project_waits_for_the_deployments_not_the_providers_await(workdir: 
     assert readiness["timeout_seconds"] == 300
 
 
+def test_an_adopted_functions_objects_overwrite_faas_netes_changes_and_others_do_not(workdir: Path) -> None:
+    adopted = run(workdir, "kubernetes", adoptFunctions="all")
+    plain = run(workdir, "kubernetes")
+    for kind in ("kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Service"):
+        annotations = adopted.of_type(kind)["openfaas-fn/protectedapi"].plain()["metadata"]["annotations"]
+        assert annotations["pulumi.com/patchForce"] == "true"
+        annotations = plain.of_type(kind)["openfaas-fn/protectedapi"].plain()["metadata"]["annotations"]
+        assert "pulumi.com/patchForce" not in annotations
+    # no kubeconfig here: nothing to import, and the user is told
+    assert adopted.warnings == [
+        "Pulumi.dev.yaml: config 'adoptFunctions' has no cluster to read (no kubeconfig): the functions "
+        "are created, not adopted"
+    ]
+
+
 def test_skip_await_waits_for_nothing(workdir: Path) -> None:
     configured = run(workdir, "kubernetes", skipAwait="true")
     annotations = configured.of_type("kubernetes:apps/v1:Deployment")["openfaas-fn/protectedapi"].plain()[

@@ -33,7 +33,7 @@ from components.shared.secret_values import SecretValues
 from components.stackfile import StackFile, load_stack
 from components.targets import rules_for
 from components.targets.kubernetes import require_cluster
-from components.targets.kubernetes.adoption import ObjectRef, find_adoptions
+from components.targets.kubernetes.adoption import Adoption, ObjectRef, find_adoptions
 from components.targets.kubernetes.edition import (
     EditionUnknown,
     ce_problems,
@@ -62,6 +62,8 @@ class Inputs:
     """What the run found out and the user may like to know (shown as info)."""
     imports: frozenset[ObjectRef] = frozenset()
     """Existing objects of adopted functions to take over with Pulumi's `import` option."""
+    autoscaled: frozenset[str] = frozenset()
+    """Adopted functions whose replicas an autoscaler owns: the program leaves them out."""
 
 
 def preflight(
@@ -104,7 +106,7 @@ def preflight(
         raise SecretExposed(exposed)
     notes: tuple[str, ...] = ()
     cluster_warnings: tuple[str, ...] = ()
-    imports: frozenset[ObjectRef] = frozenset()
+    adoption = Adoption()
     if settings.target == "kubernetes":
         found_cluster = require_cluster(
             kubeconfig, context, env, secret_path="kubeconfig" in settings.secret_kube_keys
@@ -120,7 +122,7 @@ def preflight(
                     settings.checks, functions=plan.functions, gateway=gateway, api_server=check_cluster
                 )
         # on the final plan: the namespace may have come from the OpenFaaS install
-        takeover_warnings, imports = _check_takeover(settings, plan, str(stack_file.path), found_cluster)
+        takeover_warnings, adoption = _check_takeover(settings, plan, str(stack_file.path), found_cluster)
         cluster_warnings += takeover_warnings
     warnings = (
         *settings.warnings,
@@ -135,7 +137,9 @@ def preflight(
         *weak_secret_warnings(secret_texts, stack_file, project_dir, config_file()),
         *cluster_warnings,
     )
-    return Inputs(settings, secret_values, plan, checks, warnings, notes, imports)
+    return Inputs(
+        settings, secret_values, plan, checks, warnings, notes, adoption.imports, adoption.autoscaled
+    )
 
 
 def _plan(stack_file: StackFile, settings: Settings, default_namespace: str) -> DeployPlan:
@@ -151,9 +155,9 @@ def _plan(stack_file: StackFile, settings: Settings, default_namespace: str) -> 
 
 def _check_takeover(
     settings: Settings, plan: DeployPlan, stack_path: str, found_cluster: bool
-) -> tuple[tuple[str, ...], frozenset[ObjectRef]]:
-    """The objects of adopted functions to import, and a warning when the cluster cannot be read
-    for the guard; raise `PlanError` for objects the plan would take over that it did not make
+) -> tuple[tuple[str, ...], Adoption]:
+    """What adopting the functions found, and a warning when the cluster cannot be read for the
+    guard; raise `PlanError` for objects the plan would take over that it did not make
     (and for the cluster's own, always) and for adopted objects faas-cli did not make."""
     adopted = adopted_functions(settings, plan.functions)
     wanted = wanted_objects(
@@ -178,8 +182,8 @@ def _check_takeover(
             return (
                 f"{config_file()}: config 'adoptFunctions' has no cluster to read (no kubeconfig): "
                 "the functions are created, not adopted",
-            ), frozenset()
-        return (), frozenset()
+            ), Adoption()
+        return (), Adoption()
     try:
         found = foreign_objects(access, wanted)
     except GuardUnavailable as error:
@@ -190,7 +194,7 @@ def _check_takeover(
         return (
             f"{config_file()}: cannot look for existing objects this stack would take over ({error}): "
             "an object of the same name made by faas-cli or kubectl would be changed without a word",
-        ), frozenset()
+        ), Adoption()
     problems = takeover_problems(found)
     try:
         adoption = find_adoptions(access, plan, adopted, stack_path)
@@ -201,7 +205,7 @@ def _check_takeover(
     problems += adoption.problems
     if problems:
         raise PlanError(problems)
-    return adoption.warnings, adoption.imports
+    return adoption.warnings, adoption
 
 
 def _check_edition(

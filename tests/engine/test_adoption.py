@@ -152,6 +152,8 @@ def faas_cli_namespace() -> Iterator[str]:
         ),
         faas_netes_service("plainapi", namespace),
     )
+    # an autoscaler's write (as a HorizontalPodAutoscaler makes it: through the scale subresource)
+    kubectl("scale", "deployment/plainapi", "-n", namespace, "--replicas=2", output="name")
     for name in ("protectedapi", "plainapi"):
         kubectl("rollout", "status", f"deployment/{name}", "-n", namespace, "--timeout=90s", output="")
     yield namespace

@@ -47,6 +47,8 @@ class Adoption:
     imports: frozenset[ObjectRef] = frozenset()
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    autoscaled: frozenset[str] = frozenset()
+    """Functions whose replicas an autoscaler owns (`scaled_by_autoscaler`)."""
 
 
 _PATHS = {
@@ -62,6 +64,7 @@ def find_adoptions(
     imports: set[ObjectRef] = set()
     problems: list[str] = []
     warnings: list[str] = []
+    autoscaled: set[str] = set()
     for name in sorted(names):
         fn = plan.functions[name]
         for kind in ("Deployment", "Service"):
@@ -71,6 +74,8 @@ def find_adoptions(
                 continue
             if kind == "Deployment" and (extra := leftovers(fn, found)):
                 warnings.append(_leftover_warning(fn, ref, extra, stack_path))
+            if kind == "Deployment" and scaled_by_autoscaler(found):
+                autoscaled.add(name)
             if managed_by_pulumi(found.get("metadata") or {}):
                 continue
             why = adoption_problem(fn, ref, found)
@@ -78,7 +83,18 @@ def find_adoptions(
                 problems.append(_message(fn, ref, why, stack_path))
             else:
                 imports.add(ref)
-    return Adoption(frozenset(imports), tuple(problems), tuple(warnings))
+    return Adoption(frozenset(imports), tuple(problems), tuple(warnings), frozenset(autoscaled))
+
+
+def scaled_by_autoscaler(deployment: Mapping[str, Any]) -> bool:
+    """Whether the Deployment's replicas were last written through its `scale` subresource (a
+    HorizontalPodAutoscaler, KEDA, `kubectl scale`), which then owns them."""
+    return any(
+        isinstance(entry, dict)
+        and entry.get("subresource") == "scale"
+        and "f:replicas" in ((entry.get("fieldsV1") or {}).get("f:spec") or {})
+        for entry in (deployment.get("metadata") or {}).get("managedFields") or []
+    )
 
 
 def leftovers(fn: FunctionPlan, deployment: Mapping[str, Any]) -> list[str]:

@@ -89,6 +89,8 @@ class KubernetesOptions:
     """Functions `adoptFunctions` names: faas-netes' changes to them are overwritten (`patchForce`)."""
     import_objects: frozenset[ObjectRef] = frozenset()
     """Existing Deployments and Services of adopted functions, taken over with `import`."""
+    autoscaled_functions: frozenset[str] = frozenset()
+    """Adopted functions whose replicas an autoscaler owns: their Deployments leave `replicas` out."""
     provider: pulumi.ProviderResource | None = None
     cluster: ClusterAccess | None = None
     """The kubeconfig file and context `Readiness` reads the rollouts with; None (an inline
@@ -395,7 +397,7 @@ def _deployment(
             name=name, namespace=fn.namespace, labels=selector, annotations=annotations
         ),
         spec=k8s.apps.v1.DeploymentSpecArgs(
-            replicas=fn.replicas,
+            replicas=None if name in options.autoscaled_functions else fn.replicas,
             selector=k8s.meta.v1.LabelSelectorArgs(match_labels=selector),
             strategy=k8s.apps.v1.DeploymentStrategyArgs(
                 type="RollingUpdate",

@@ -8,7 +8,12 @@ from pathlib import Path
 from components.plan import FunctionPlan, make_plan
 from components.stackfile import Function, Provider, StackFile
 from components.targets import rules_for
-from components.targets.kubernetes.adoption import ObjectRef, adoption_problem, leftovers
+from components.targets.kubernetes.adoption import (
+    ObjectRef,
+    adoption_problem,
+    leftovers,
+    scaled_by_autoscaler,
+)
 from tests.support.faas_netes import faas_netes_deployment, faas_netes_service
 
 
@@ -79,3 +84,14 @@ def test_fprocess_set_by_the_stack_file_is_no_leftover() -> None:
         leftovers(fn, faas_netes_deployment("hello", "fn", "i:1", environment={"fprocess": "./handler"}))
         == []
     )
+
+
+def test_replicas_written_through_the_scale_subresource_belong_to_an_autoscaler() -> None:
+    deployment = faas_netes_deployment("hello", "fn", "i:1")
+    scaled = {"manager": "kube-controller-manager", "operation": "Update", "subresource": "scale"}
+    deployment["metadata"]["managedFields"] = [{**scaled, "fieldsV1": {"f:spec": {"f:replicas": {}}}}]
+    assert scaled_by_autoscaler(deployment)
+    deployment["metadata"]["managedFields"] = [
+        {"manager": "faas-netes", "operation": "Update", "fieldsV1": {"f:spec": {"f:replicas": {}}}}
+    ]
+    assert not scaled_by_autoscaler(deployment)
