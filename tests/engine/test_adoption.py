@@ -28,7 +28,12 @@ from tests.engine.kube_support import (
     kubectl,
     unique_namespace,
 )
-from tests.support.faas_netes import FAAS_NETES_MANAGER, faas_netes_deployment, faas_netes_service
+from tests.support.faas_netes import (
+    FAAS_NETES_MANAGER,
+    faas_netes_deployment,
+    faas_netes_secret,
+    faas_netes_service,
+)
 from tests.support.mocks import DEMO_SECRET
 from tests.support.secret_search import leaks
 
@@ -123,17 +128,7 @@ def faas_cli_namespace() -> Iterator[str]:
     """A namespace holding what `faas-cli secret create` and `faas-cli deploy` (twice) left."""
     namespace = unique_namespace("adopt-fn")
     apply_objects({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "type": "Opaque",
-        "metadata": {
-            "name": "secret-api-key",
-            "namespace": namespace,
-            "labels": {"app.kubernetes.io/managed-by": "openfaas"},
-        },
-        "stringData": {"secret_api_key": DEMO_SECRET, "owner": OWNER},
-    }
+    secret = faas_netes_secret("secret-api-key", namespace, {"secret_api_key": DEMO_SECRET, "owner": OWNER})
     create_as_faas_netes(
         secret,
         faas_netes_deployment(

@@ -29,6 +29,7 @@ from tests.engine.kube_support import (
     pods,
     unique_namespace,
 )
+from tests.support.faas_netes import faas_netes_secret
 from tests.support.mocks import DEMO_SECRET
 
 pytestmark = pytest.mark.engine
@@ -278,7 +279,6 @@ def test_an_unreachable_cluster_stops_the_preview_with_a_connection_message(tmp_
 def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path) -> None:
     namespace = unique_namespace("of-adopt")
     manifest = tmp_path / "existing.json"
-    encoded = base64.b64encode(DEMO_SECRET.encode()).decode()
     manifest.write_text(
         json.dumps(
             {
@@ -286,17 +286,7 @@ def test_an_existing_secret_is_adopted_with_import_not_recreated(tmp_path: Path)
                 "kind": "List",
                 "items": [
                     {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}},
-                    {
-                        "apiVersion": "v1",
-                        "kind": "Secret",
-                        "type": "Opaque",
-                        "metadata": {
-                            "name": "secret-api-key",
-                            "namespace": namespace,
-                            "labels": {"app.kubernetes.io/managed-by": "openfaas"},
-                        },
-                        "data": {"secret_api_key": encoded},
-                    },
+                    faas_netes_secret("secret-api-key", namespace, {"secret_api_key": DEMO_SECRET}),
                 ],
             }
         )

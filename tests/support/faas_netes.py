@@ -14,12 +14,15 @@ Built from openfaas/faas-netes at 662ce9ce (the CE provider), not from the progr
   with `setNonRootUser`, off in the chart;
 - `pkg/k8s/secrets.go` `ConfigureSecrets` (199-275): one projected volume `<name>-projected-secrets`
   whose items are the Secret's data keys in Go map order (random: shuffled here);
+- `pkg/k8s/secrets.go` `Create` (85-105): an `Opaque` Secret labelled
+  `app.kubernetes.io/managed-by: openfaas`, named as the OpenFaaS secret;
 - `pkg/k8s/probes.go` `MakeProbes` (21-63) with the chart's defaults (`chart/openfaas/values.yaml`,
   `functions.httpProbe: true`, `readinessProbe`/`livenessProbe`: delay 0, timeout 1, period 2).
 """
 
 from __future__ import annotations
 
+import base64
 import random
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -139,4 +142,19 @@ def faas_netes_service(
             "selector": {"faas_function": name},
             "ports": [{"name": "http", "protocol": "TCP", "port": 8080, "targetPort": 8080}],
         },
+    }
+
+
+def faas_netes_secret(name: str, namespace: str, data: Mapping[str, str]) -> dict[str, Any]:
+    """The Secret `faas-cli secret create` has faas-netes make (`data`: file name -> text)."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "labels": {"app.kubernetes.io/managed-by": "openfaas"},
+        },
+        "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()},
     }
