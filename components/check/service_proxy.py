@@ -114,8 +114,9 @@ def send(
             raise ProxyError(
                 f"the kubeconfig's credentials could not be read ({type(exc).__name__})"
             ) from None
-        if logged_an_error():  # the client logs a failed exec plugin (and its stderr) and goes on
-            raise ProxyError("the kubeconfig's credentials could not be read (its exec plugin failed)")
+        failure = logged_an_error()  # the client logs a failed exec plugin (and its stderr) and goes on
+        if failure:
+            raise ProxyError(f"the kubeconfig's credentials could not be read ({failure})")
         host = client.configuration.host.rstrip("/")
         target = host + _exact_path(url, urllib3.util.parse_url(host).path or "")
         try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -32,7 +33,7 @@ class KubernetesLogGate(logging.Filter):
         self._propagate = True
         self._package = ""
         self._null = logging.NullHandler()
-        self._failed: set[int] = set()
+        self._failed: dict[int, str] = {}
 
     def filter(self, record: logging.LogRecord) -> bool:
         """False (dropped) for a record of the kubernetes client; notes the thread of an error."""
@@ -44,12 +45,13 @@ class KubernetesLogGate(logging.Filter):
         ):
             return True
         if record.levelno >= logging.ERROR and record.thread is not None:
-            self._failed.add(record.thread)
+            self._failed.setdefault(record.thread, exec_failure(record.getMessage()))
         return False
 
     @contextlib.contextmanager
-    def closed(self) -> Iterator[Callable[[], bool]]:
-        """Drop the records while it lasts; yields "did this thread's client log an error?"."""
+    def closed(self) -> Iterator[Callable[[], str]]:
+        """Drop the records while it lasts; yields "what error did this thread's client log?"
+        (`exec_failure`'s words; "" when none)."""
         import kubernetes
 
         root, package = logging.getLogger(), logging.getLogger("kubernetes")
@@ -64,18 +66,34 @@ class KubernetesLogGate(logging.Filter):
                 package.addHandler(self._null)  # not logging.lastResort (stderr) either
             self._users += 1
         thread = threading.get_ident()
-        self._failed.discard(thread)
+        self._failed.pop(thread, None)
         try:
-            yield lambda: thread in self._failed
+            yield lambda: self._failed.get(thread, "")
         finally:
             with self._lock:
-                self._failed.discard(thread)
+                self._failed.pop(thread, None)
                 self._users -= 1
                 if not self._users:
                     root.removeFilter(self)
                     root.removeHandler(self._null)
                     package.removeHandler(self._null)
                     package.propagate = self._propagate
+
+
+def exec_failure(logged: str) -> str:
+    """What a failed exec plugin's logged error says, in words safe to show: the command a missing
+    plugin names and an exit status, never what the plugin printed (it may hold a token)."""
+    missing = re.search(r"No such file or directory: '([^']*)'", logged)
+    if missing:
+        return (
+            f"its exec plugin {missing.group(1)!r} was not found: install it, or fix the user's exec command"
+        )
+    status = re.match(r"exec: process returned (-?\d+)", logged)
+    if status:
+        return f"its exec plugin exited with status {status.group(1)}"
+    if logged.startswith("exec:"):
+        return "its exec plugin's answer could not be read"
+    return "its exec plugin failed"
 
 
 KUBERNETES_LOGS = KubernetesLogGate()

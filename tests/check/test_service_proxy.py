@@ -138,10 +138,24 @@ def test_a_failed_exec_plugin_is_a_proxy_error_and_what_it_printed_reaches_no_ha
     before = (list(root.handlers), list(root.filters), list(package.handlers), package.propagate)
     with caplog.at_level(logging.DEBUG), pytest.raises(ProxyError) as caught:
         send(kubeconfig(tmp_path, url, plugin), "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5)
-    assert str(caught.value) == "the kubeconfig's credentials could not be read (its exec plugin failed)"
+    assert str(caught.value) == (
+        "the kubeconfig's credentials could not be read (its exec plugin exited with status 1)"
+    )
     assert caplog.records == []
     assert leaks(str(caught.value) + "".join(capfd.readouterr()), [TOKEN]) == []
     assert (list(root.handlers), list(root.filters), list(package.handlers), package.propagate) == before
+    assert lines == []
+
+
+def test_a_missing_exec_plugin_is_named(api_server: tuple[str, list[str]], tmp_path: Path) -> None:
+    url, lines = api_server
+    plugin = "{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: no-such-auth-plugin}}"
+    with pytest.raises(ProxyError) as caught:
+        send(kubeconfig(tmp_path, url, plugin), "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5)
+    assert str(caught.value) == (
+        "the kubeconfig's credentials could not be read (its exec plugin "
+        "'no-such-auth-plugin' was not found: install it, or fix the user's exec command)"
+    )
     assert lines == []
 
 

@@ -90,3 +90,11 @@ def test_an_option_left_at_its_pulumi_yaml_default_is_not_reported(tmp_path: Pat
         },
     )
     assert mocks.warnings == []
+
+
+def test_every_key_pulumi_yaml_declares_has_a_default_so_a_new_stack_needs_none_set() -> None:
+    import yaml
+
+    declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
+    # the engine refuses a stack that lacks a value for a key declared without one
+    assert [key for key, spec in declared.items() if "default" not in spec] == []

@@ -88,6 +88,8 @@ def api_server(
                 f"{source} {what} (its contexts: {known}): run `pulumi config set kubernetes:context "
                 "<name>` with one of them, or `kubectl config use-context <name>`"
             )
+    if not is_inline_kubeconfig(kubeconfig):  # an inline one is the provider's alone
+        _refuse_unverified_oidc(name, contexts[name], _named(config.get("users"), "user"), source)
     cluster_name = str(contexts[name].get("cluster") or "")
     cluster = clusters.get(cluster_name)
     if not isinstance(cluster, dict) or not cluster.get("server"):
@@ -96,6 +98,32 @@ def api_server(
             "fix the kubeconfig, or choose another context with `pulumi config set kubernetes:context <name>`"
         )
     return str(cluster["server"]), source
+
+
+def _refuse_unverified_oidc(
+    context: str, entry: Mapping[object, object], users: Mapping[str, Mapping[object, object]], source: str
+) -> None:
+    """The program's own clients (the checks, the readiness wait, the looks at the cluster) use the
+    `kubernetes` Python client, whose legacy `auth-provider: oidc` refreshes an expired id-token by
+    fetching the issuer's discovery document without verifying TLS when no
+    `idp-certificate-authority(-data)` is given, then sends the refresh token and client secret to the
+    token endpoint that document names (kubernetes `config/kube_config.py` `_refresh_oidc`;
+    client-go verifies with the system's CAs). Such a user is refused before anything is sent."""
+    user_name = str(entry.get("user") or "")
+    provider = (users.get(user_name) or {}).get("auth-provider")
+    if not isinstance(provider, Mapping) or provider.get("name") != "oidc":
+        return
+    settings = provider.get("config")
+    settings = settings if isinstance(settings, Mapping) else {}
+    if settings.get("idp-certificate-authority") or settings.get("idp-certificate-authority-data"):
+        return
+    raise KubeconfigError(
+        f"context {context!r} of {source} signs in as user {user_name!r} with `auth-provider: oidc` and no "
+        "`idp-certificate-authority`: on an expired token the program's checks would send its refresh "
+        "token to an issuer they cannot verify. Add `idp-certificate-authority: <the issuer's CA file>` "
+        "(for a public issuer, /etc/ssl/certs/ca-certificates.crt) to that user's auth-provider config, or "
+        "sign in with an exec plugin instead (kubelogin: `kubectl oidc-login setup`)"
+    )
 
 
 _SET_KUBECONFIG = "pulumi config set kubernetes:kubeconfig <path>"
@@ -145,7 +173,7 @@ def _merged(configs: list[dict[object, object]]) -> dict[str, object]:
     """kubeconfigs merged as kubectl merges `$KUBECONFIG`: the first file to set `current-context`
     or to define a context, cluster or user of a name wins."""
     merged: dict[str, object] = {}
-    for key, entry in (("contexts", "context"), ("clusters", "cluster")):
+    for key, entry in (("contexts", "context"), ("clusters", "cluster"), ("users", "user")):
         entries: list[object] = []
         seen: set[str] = set()
         for config in configs:

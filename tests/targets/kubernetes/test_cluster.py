@@ -224,3 +224,54 @@ def test_a_one_line_merge_key_bomb_is_judged_without_expanding_it() -> None:
         f", m{i}: &m{i} {{<<: [*m{i - 1}, *m{i - 1}]}}" for i in range(1, 40)
     )
     assert is_inline_kubeconfig(bomb + "}")
+
+
+OIDC_KUBECONFIG = """\
+apiVersion: v1
+kind: Config
+current-context: sso
+contexts:
+  - name: sso
+    context: {cluster: local, user: alice}
+clusters:
+  - name: local
+    cluster: {server: "https://127.0.0.1:6443"}
+users:
+  - name: alice
+    user:
+      auth-provider:
+        name: oidc
+        config:
+          idp-issuer-url: https://issuer.example
+          client-id: k8s
+          client-secret: not-a-real-client-secret
+          refresh-token: not-a-real-refresh-token
+          id-token: expired
+"""
+
+
+def test_an_oidc_user_whose_issuer_cannot_be_verified_is_refused_naming_both_fixes(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(OIDC_KUBECONFIG)
+    with pytest.raises(KubeconfigError) as caught:
+        api_server(str(path), None, {})
+    assert str(caught.value) == (
+        f"context 'sso' of {path} signs in as user 'alice' with `auth-provider: oidc` and no "
+        "`idp-certificate-authority`: on an expired token the program's checks would send its refresh "
+        "token to an issuer they cannot verify. Add `idp-certificate-authority: <the issuer's CA file>` "
+        "(for a public issuer, /etc/ssl/certs/ca-certificates.crt) to that user's auth-provider config, or "
+        "sign in with an exec plugin instead (kubelogin: `kubectl oidc-login setup`)"
+    )
+    assert "not-a-real" not in str(caught.value)
+
+
+def test_an_oidc_user_with_the_issuers_certificate_authority_passes(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(
+        OIDC_KUBECONFIG.replace(
+            "          id-token: expired\n",
+            "          id-token: expired\n"
+            "          idp-certificate-authority: /etc/ssl/certs/ca-certificates.crt\n",
+        )
+    )
+    assert api_server(str(path), None, {}) == ("https://127.0.0.1:6443", str(path))
