@@ -14,9 +14,11 @@ kubectl (`$KUBECONFIG`, several files merged, exec and token auth).
 from __future__ import annotations
 
 import re
+import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+from typing import Any
 
 from components.check.answer import MAX_BODY_BYTES
 from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
@@ -39,6 +41,42 @@ class ProxyError(Exception):
 
     The message says what failed in general words: it never quotes the kubeconfig.
     """
+
+
+class ProxyClients:
+    """The API client of one check run, made once: the kubeconfig is read (and an exec plugin
+    run) for the first attempt, not again for each retry. An attempt that finds an earlier one
+    still making it (an exec plugin waiting for an interactive login) waits at most its own time
+    and says so, without starting the plugin again."""
+
+    def __init__(self, access: ClusterAccess) -> None:
+        self.access = access
+        self._client: Any = None
+        self._lock = threading.Lock()
+
+    def client(self, timeout: float) -> Any:
+        """The client; `ProxyError` when the kubeconfig cannot be used or an earlier attempt is
+        still reading it after `timeout` seconds."""
+        if not self._lock.acquire(timeout=max(timeout, 0.01)):
+            raise ProxyError(
+                "the kubeconfig's credentials are still being read by an earlier attempt (does its "
+                "exec plugin wait for an interactive login? sign in first, e.g. with kubectl)"
+            )
+        try:
+            if self._client is None:
+                # the client logs a failed exec plugin (and its stderr) and goes on without credentials
+                with KUBERNETES_LOGS.closed() as logged_an_error:
+                    try:
+                        client = api_client(self.access)
+                    except KubeClientError as error:
+                        raise ProxyError(str(error)) from None
+                    failure = logged_an_error()
+                if failure:  # not kept: the next attempt tries again
+                    raise ProxyError(f"the kubeconfig's credentials could not be read ({failure})")
+                self._client = client
+            return self._client
+        finally:
+            self._lock.release()
 
 
 _PROXY_PREFIX = re.compile(r"/api/v1/namespaces/[^/?]+/services/[^/?]+/proxy/")
@@ -86,14 +124,15 @@ def is_proxy_url(url: str) -> bool:
 
 
 def send(
-    access: ClusterAccess,
+    access: ClusterAccess | ProxyClients,
     method: str,
     url: str,
     body: bytes,
     headers: dict[str, str],
     timeout: float,
 ) -> ProxiedAnswer:
-    """Send one request to `url` (from `proxy_url`) with the kubeconfig's credentials.
+    """Send one request to `url` (from `proxy_url`) with the kubeconfig's credentials (through
+    the client of `access`, a `ProxyClients` kept across a check's attempts).
 
     The whole call, connection to the last byte, ends by `timeout` seconds. Raises
     `ProxyError` when the API server cannot be asked; any HTTP status is an answer (a 503 from
@@ -102,11 +141,9 @@ def send(
     import urllib3
 
     deadline = time.monotonic() + timeout
+    clients = access if isinstance(access, ProxyClients) else ProxyClients(access)
     with KUBERNETES_LOGS.closed() as logged_an_error:
-        try:
-            client = api_client(access)
-        except KubeClientError as error:
-            raise ProxyError(str(error)) from None
+        client = clients.client(timeout)
         request_headers = dict(headers)
         try:
             client.update_params_for_auth(request_headers, [], ["BearerToken"])

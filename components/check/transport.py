@@ -139,7 +139,8 @@ def http_transport(request: HttpRequest, deadline: float) -> Answer:
 
 def proxy_transport(cluster: ClusterAccess) -> Transport:
     """The transport for `kubernetes-api://` URLs: the API server's service proxy, with the
-    kubeconfig and context of `cluster` (`service_proxy.send`)."""
+    kubeconfig and context of `cluster` (`service_proxy.send`), read once for every attempt."""
+    clients = service_proxy.ProxyClients(cluster)
 
     def through_the_api_server(request: HttpRequest, deadline: float) -> Answer:
         remaining = deadline - time.monotonic()
@@ -147,7 +148,7 @@ def proxy_transport(cluster: ClusterAccess) -> Transport:
             return Answer(None, "", CUT_OFF)
         try:
             proxied = service_proxy.send(
-                cluster, request.method, request.url, request.body or b"", dict(request.headers), remaining
+                clients, request.method, request.url, request.body or b"", dict(request.headers), remaining
             )
         except service_proxy.ProxyError as error:
             return Answer(None, "", str(error))  # its messages never quote the kubeconfig

@@ -562,8 +562,8 @@ def test_a_kubernetes_api_url_goes_through_the_service_proxy_transport(
     spec = keyed("", url=url, kubeconfig="/home/me/.kube/config", kube_context="dev", timeout_seconds=5)
     outcome = probe(spec)
     assert outcome.error is None
-    [(cluster, method, sent_url, body, headers, timeout)] = calls
-    assert (cluster, method, sent_url, body) == (
+    [(clients, method, sent_url, body, headers, timeout)] = calls
+    assert (clients.access, method, sent_url, body) == (
         kubeconfig.ClusterAccess("/home/me/.kube/config", "dev"),
         "POST",
         url,

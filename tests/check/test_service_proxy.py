@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,7 +15,7 @@ from typing import Any
 import pytest
 
 from components.check import service_proxy
-from components.check.service_proxy import ProxyError, path_problem, proxy_url, send
+from components.check.service_proxy import ProxyClients, ProxyError, path_problem, proxy_url, send
 from components.shared.kubeconfig import ClusterAccess
 from tests.support.secret_search import leaks
 
@@ -157,6 +159,70 @@ def test_a_missing_exec_plugin_is_named(api_server: tuple[str, list[str]], tmp_p
         "'no-such-auth-plugin' was not found: install it, or fix the user's exec command)"
     )
     assert lines == []
+
+
+def test_one_check_reads_the_kubeconfig_and_runs_its_exec_plugin_once_for_all_its_attempts(
+    api_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, lines = api_server
+    runs = tmp_path / "runs"
+    script = tmp_path / "plugin.sh"
+    credential = '{"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential", '
+    credential += '"status": {"token": "t"}}'
+    script.write_text(f"#!/bin/sh\necho run >> {runs}\necho '{credential}'\n")
+    script.chmod(0o755)
+    plugin = f"{{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: {script}}}}}"
+    clients = ProxyClients(kubeconfig(tmp_path, url, plugin))
+    for _ in range(3):
+        send(clients, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5)
+    assert len(lines) == 3
+    assert runs.read_text() == "run\n"
+
+
+def test_a_failed_exec_plugin_is_run_again_at_the_next_attempt(
+    api_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, lines = api_server
+    script = tmp_path / "plugin.sh"
+    script.write_text("#!/bin/sh\nexit 3\n")
+    script.chmod(0o755)
+    plugin = f"{{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: {script}}}}}"
+    clients = ProxyClients(kubeconfig(tmp_path, url, plugin))
+    with pytest.raises(ProxyError, match="exited with status 3"):
+        send(clients, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5)
+    credential = '{"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential", '
+    credential += '"status": {"token": "t"}}'
+    script.write_text(f"#!/bin/sh\necho '{credential}'\n")  # the user signed in meanwhile
+    assert send(clients, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5).status == 200
+    assert len(lines) == 1
+
+
+def test_an_exec_plugin_still_running_from_an_earlier_attempt_is_waited_for_not_started_again(
+    api_server: tuple[str, list[str]], tmp_path: Path
+) -> None:
+    url, _ = api_server
+    runs = tmp_path / "runs"
+    script = tmp_path / "plugin.sh"
+    script.write_text(f"#!/bin/sh\necho run >> {runs}\nsleep 2\nexit 1\n")  # as if waiting for a login
+    script.chmod(0o755)
+    plugin = f"{{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: {script}}}}}"
+    clients = ProxyClients(kubeconfig(tmp_path, url, plugin))
+
+    def first_attempt() -> None:
+        with contextlib.suppress(ProxyError):
+            clients.client(10)
+
+    first = threading.Thread(target=first_attempt, daemon=True)
+    first.start()
+    time.sleep(0.5)
+    with pytest.raises(ProxyError) as caught:
+        send(clients, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 0.5)
+    assert str(caught.value) == (
+        "the kubeconfig's credentials are still being read by an earlier attempt (does its exec plugin "
+        "wait for an interactive login? sign in first, e.g. with kubectl)"
+    )
+    first.join(10)
+    assert runs.read_text() == "run\n"
 
 
 def test_only_the_kubernetes_clients_records_are_dropped_and_only_while_it_runs(
