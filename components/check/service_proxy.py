@@ -206,6 +206,9 @@ def _network_reason(exc: Exception) -> str:
     text = type(reason).__name__
     if "Timeout" in text:
         return "the API server did not answer in time"
+    detail = str(reason)
+    if "KEY_VALUES_MISMATCH" in detail:
+        return "the kubeconfig's client certificate and client key do not belong together"
     if "SSL" in text or "Certificate" in text:
         return "TLS with the API server failed (check the kubeconfig's certificate-authority)"
     if "NewConnection" in text or "Connection" in text:

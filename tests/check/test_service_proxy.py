@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -223,6 +225,24 @@ def test_an_exec_plugin_still_running_from_an_earlier_attempt_is_waited_for_not_
     )
     first.join(10)
     assert runs.read_text() == "run\n"
+
+
+def test_a_client_key_that_does_not_match_its_certificate_is_named_as_such(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        subprocess.run(
+            ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+             "-subj", f"/CN={name}", "-days", "1", "-keyout", str(tmp_path / f"{name}.key"),
+             "-out", str(tmp_path / f"{name}.crt")],
+            check=True, capture_output=True,
+        )  # fmt: skip
+    with socket.socket() as listener:  # accepts TCP; the client fails before its TLS handshake
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        user = f"{{client-certificate: {tmp_path / 'a.crt'}, client-key: {tmp_path / 'b.key'}}}"
+        access = kubeconfig(tmp_path, f"https://127.0.0.1:{listener.getsockname()[1]}", user)
+        with pytest.raises(ProxyError) as caught:
+            send(access, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 5)
+    assert str(caught.value) == "the kubeconfig's client certificate and client key do not belong together"
 
 
 def test_only_the_kubernetes_clients_records_are_dropped_and_only_while_it_runs(
