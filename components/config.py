@@ -48,6 +48,7 @@ from components.targets.kubernetes.rules import dns_label_suggestion
 from components.targets.swarm import SwarmOptions
 
 KUBE_KEYS = ("kubeconfig", "context")
+DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"  # the Docker provider's, as the docker CLI's
 
 
 def read_inputs(
@@ -69,6 +70,7 @@ def read_inputs(
             secret_kube_keys=frozenset(
                 key for key in KUBE_KEYS if pulumi.runtime.is_config_secret(kube_config.full_key(key))
             ),
+            docker_host=pulumi.Config("docker").get("host") or env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST,
         )
         inputs = preflight(settings, values, project_dir, env)
     except InputError as error:
@@ -102,6 +104,9 @@ def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | No
             network=settings.swarm_network,
             published_ports=settings.published_ports,
             converge_timeout=settings.swarm_converge_timeout,
+            docker_socket=settings.docker_host.removeprefix("unix://")
+            if settings.docker_host.startswith("unix://")
+            else "",
         ),
     )
 

@@ -73,6 +73,8 @@ class Settings:
     """`kubernetes:context`."""
     secret_kube_keys: frozenset[str] = frozenset()
     """The `kubernetes:` config keys ("kubeconfig", "context") set as secrets."""
+    docker_host: str = "unix:///var/run/docker.sock"
+    """The Docker daemon the Swarm target's provider talks to: `docker:host`, else `$DOCKER_HOST`."""
 
 
 def check_route(

@@ -329,11 +329,31 @@ def test_an_unknown_target_is_refused_with_the_fix(workdir: Path) -> None:
         run(workdir, "nomad")
 
 
-def test_swarm_services_wait_for_their_tasks_for_the_configured_time(workdir: Path) -> None:
-    default = run(workdir, "swarm").of_type("docker:index/service:Service")["protectedapi"].plain()
-    assert default["convergeConfig"] == {"delay": "1s", "timeout": "2m"}
-    off = run(workdir, "swarm", swarmConvergeTimeout="0").of_type("docker:index/service:Service")
-    assert "convergeConfig" not in off["protectedapi"].plain()
+SWARM_READINESS = "pulumi-python:dynamic/openfaas:SwarmReadiness"
+
+
+def test_swarm_services_are_waited_for_by_the_project_through_the_docker_socket(workdir: Path) -> None:
+    mocks = run(workdir, "swarm")
+    assert "convergeConfig" not in mocks.of_type("docker:index/service:Service")["protectedapi"].plain()
+    readiness = mocks.of_type(SWARM_READINESS)["readiness"].plain()
+    assert [s["name"] for s in readiness["services"]] == ["protectedapi"]
+    assert (readiness["timeout_seconds"], readiness["socket"]) == (120, "/var/run/docker.sock")
+
+
+def test_a_daemon_over_tcp_leaves_the_wait_to_the_provider_and_zero_waits_for_nothing(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "tcp://10.0.0.5:2376")
+    tcp = run(workdir, "swarm")
+    assert tcp.of_type("docker:index/service:Service")["protectedapi"].plain()["convergeConfig"] == {
+        "delay": "1s",
+        "timeout": "2m",
+    }
+    assert tcp.of_type(SWARM_READINESS) == {}
+    monkeypatch.delenv("DOCKER_HOST")
+    off = run(workdir, "swarm", swarmConvergeTimeout="0")
+    assert "convergeConfig" not in off.of_type("docker:index/service:Service")["protectedapi"].plain()
+    assert off.of_type(SWARM_READINESS) == {}
 
 
 def test_a_converge_timeout_that_is_not_a_duration_is_refused(workdir: Path) -> None:

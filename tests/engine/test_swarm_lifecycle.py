@@ -107,9 +107,9 @@ def test_rotation_moves_the_service_to_a_new_secret_and_removes_the_old_one_last
     deployment.project.set_secret("secret_api_key", SECOND)
     result = deployment.project.up()
 
-    # replaced: the secret; updated: the service, the check; same: the stack, its component, the
-    # checksum key, the function's component
-    assert counts(result) == {"same": 4, "replace": 1, "update": 2}, result.stdout
+    # replaced: the secret; updated: the service, the check, the readiness wait (new tasks); same:
+    # the stack, its component, the checksum key, the function's component
+    assert counts(result) == {"same": 4, "replace": 1, "update": 3}, result.stdout
     new_id = deployment.mounts()["secret_api_key"]
     assert new_id != old_id
     assert old_id not in run("docker", "secret", "ls", "-q").split()

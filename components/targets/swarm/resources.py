@@ -8,6 +8,8 @@ create-before-delete order).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,8 +17,10 @@ import pulumi
 import pulumi_docker as docker
 
 from components.plan import SECRETS_MOUNT_PATH, WATCHDOG_PORT, DeployPlan, FunctionPlan, SecretPlan
+from components.shared.durations import duration_seconds
 from components.shared.secret_values import SecretValues
-from components.targets.base import DeployedFunction, ReadinessGate
+from components.targets.base import DeployedFunction, ReadinessGate, ordering_only
+from components.targets.swarm.readiness import SwarmReadiness, SwarmReadinessArgs
 from components.targets.swarm.rules import (
     RULES,
     SwarmRules,
@@ -43,7 +47,15 @@ class SwarmOptions:
     network: str = ""
     published_ports: Mapping[str, int] = field(default_factory=dict)
     converge_timeout: str = "2m"
+    docker_socket: str = ""
+    """The Docker API's unix socket, which `SwarmReadiness` reads the tasks from; "" (a daemon over
+    TCP, whose TLS settings it does not read) leaves the wait to the provider's `convergeConfig`."""
     provider: pulumi.ProviderResource | None = None
+
+    @property
+    def own_readiness(self) -> bool:
+        """Whether `SwarmReadiness` decides when the services run (else the provider does)."""
+        return bool(self.docker_socket) and self.converge_timeout != "0"
 
 
 @dataclass(frozen=True)
@@ -87,8 +99,39 @@ class SwarmTarget:
         secret_values: SecretValues,
         parent: pulumi.Resource,
     ) -> ReadinessGate:
-        """Nothing: each service waits for its tasks to run (`swarmConvergeTimeout`)."""
-        return ReadinessGate()
+        """One `SwarmReadiness` waiting for every service, when the project decides readiness
+        (`SwarmOptions.own_readiness`); the checks run after it."""
+        options = self.options
+        if not options.own_readiness or not deployed:
+            return ReadinessGate()
+        services = [
+            {"name": service_name(plan.functions[name]), "spec": _spec_digest(service)}
+            for name, function in sorted(deployed.items())
+            for service in function.workloads
+            if isinstance(service, docker.Service)
+        ]
+        texts = sorted({secret.name for fn in plan.functions.values() for secret in fn.secrets})
+        readiness = SwarmReadiness(
+            "readiness",
+            SwarmReadinessArgs(
+                services,
+                duration_seconds(options.converge_timeout) or 0.0,
+                options.docker_socket,
+                [text for name in texts for text in secret_values.file_texts(name)],
+            ),
+            pulumi.ResourceOptions(
+                parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
+            ),
+        )
+        return ReadinessGate(ordering_only(readiness.passed))
+
+
+def _spec_digest(service: docker.Service) -> pulumi.Output[str]:
+    """A digest of what the service was given (its id, task spec, mode, ports): a new one means
+    new tasks to wait for."""
+    return pulumi.Output.all(service.id, service.task_spec, service.mode, service.endpoint_spec).apply(
+        lambda parts: hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    )
 
 
 def _secret(
@@ -192,9 +235,10 @@ def _service(
         )
         if port
         else None,
-        # Wait for the tasks to run, so a function that cannot start fails the update.
+        # Without `SwarmReadiness`, the provider waits for the tasks to run, so a function that
+        # cannot start fails the update (after the timeout, without Docker's reason).
         converge_config=docker.ServiceConvergeConfigArgs(delay="1s", timeout=options.converge_timeout)
-        if options.converge_timeout != "0"
+        if options.converge_timeout != "0" and not options.own_readiness
         else None,
         opts=opts,
     )
