@@ -95,30 +95,32 @@ def service_urn(stack: FaultStack, function: str) -> str:
     )
 
 
-def test_a_missing_image_fails_only_its_function_and_the_next_up_converges_once_it_exists(
+def test_a_missing_image_fails_at_once_naming_its_function_and_the_next_up_converges_once_it_exists(
     stack: FaultStack,
 ) -> None:
     a, b, c = stack.functions
     missing = f"{IMAGE}:missing-{stack.hexid}"
     stack.write_stack_file({b: missing})
     try:
+        started = time.monotonic()
         failed = stack.cli("up", "--yes")
         assert failed.returncode == 1, failed.output
-        assert f"  docker:index:Service ({b}):\n" in failed.output
-        assert "did not converge after 15s" in failed.output
-        assert f"docker:index:Service ({a}):" not in failed.output
-        assert f"docker:index:Service ({c}):" not in failed.output
+        assert time.monotonic() - started < 15 + 10  # before swarmConvergeTimeout (15s) ran out
+        assert (
+            f"function '{b}' cannot start: Docker rejected its task: No such image: {missing}"
+            in failed.output
+        )
+        assert f"function '{a}'" not in failed.output and f"function '{c}'" not in failed.output
+        assert "Traceback" not in failed.output
         services = stack.swarm_services()
-        assert sorted(services) == [a, c]
+        assert sorted(services) == [a, b, c]
         assert stack.state_objects(SERVICE_TYPE) == services
-        assert len(stack.swarm_secrets()) == 3  # b's secret too: it exists and the state says so
         assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
         assert stack.pending() == []
 
         run("docker", "tag", f"{IMAGE}:latest", missing)
         converged = stack.cli("up", "--yes")
         assert converged.returncode == 0, converged.output
-        assert "    + 1 created\n" in converged.output
         stack.assert_converged()
         stack.destroy_and_assert_nothing_left()
         stack.assert_no_secret_value_anywhere()
@@ -157,11 +159,15 @@ def test_sigkill_mid_up_needs_cancel_refresh_and_removing_unrecorded_services_th
             os.kill(pid, signal.SIGKILL)
     up.wait(timeout=30)
     [lock] = stack.locks()
-    unrecorded = stack.swarm_services()
-    assert stack.state_objects(SERVICE_TYPE) == {}  # each create waits >= 3 s to converge
+    # a service whose create had not returned when the process died is on the Swarm, not in the state
+    unrecorded = {
+        name: id_
+        for name, id_ in stack.swarm_services().items()
+        if name not in stack.state_objects(SERVICE_TYPE)
+    }
     assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
     pending = stack.pending()
-    assert {op for op, _ in pending} == {"creating"}
+    assert {op for op, _ in pending} <= {"creating", "updating"}
     assert {service_urn(stack, name) for name in unrecorded} <= {urn for _, urn in pending}
 
     refused = stack.cli("up", "--yes")
@@ -178,7 +184,10 @@ def test_sigkill_mid_up_needs_cancel_refresh_and_removing_unrecorded_services_th
     assert refresh.returncode == 0, refresh.output
     assert stack.pending() == []
 
-    converge_after_removing_unrecorded(stack, unrecorded)
+    if unrecorded:
+        converge_after_removing_unrecorded(stack, unrecorded)
+    else:
+        converge(stack)
 
 
 def test_dockerd_restarted_mid_up_then_the_next_up_converges(stack: FaultStack) -> None:
@@ -201,7 +210,7 @@ def test_dockerd_restarted_mid_up_then_the_next_up_converges(stack: FaultStack) 
         converge(stack)
 
 
-def test_the_docker_api_going_away_mid_up_leaves_unrecorded_services_then_the_next_up_converges(
+def test_the_docker_api_going_away_mid_up_then_the_next_up_converges(
     stack: FaultStack,
 ) -> None:
     """The provider reaches dockerd through a proxy we own; killing it mid-`up` looks, to Pulumi,
@@ -217,19 +226,19 @@ def test_the_docker_api_going_away_mid_up_leaves_unrecorded_services_then_the_ne
         proxy.wait()
         time.sleep(3)
         proxy = start_proxy(stack, socket_path)
-        assert up.wait(timeout=300) == 1
-        log = stack.log_text()
-        assert f"Cannot connect to the Docker daemon at {daemon}. Is the docker daemon running?" in log
-        unrecorded = stack.swarm_services()
-        assert unrecorded != {}
-        for service_id in unrecorded.values():  # the provider's clean-up after a failed converge
-            assert f"Error deleting service with ID '{service_id}': Cannot connect" in log
-        assert stack.state_objects(SERVICE_TYPE) == {}
+        # fails where a call found the API gone; else the readiness wait rode out the outage
+        if up.wait(timeout=300) == 1:
+            log = stack.log_text()
+            assert f"Cannot connect to the Docker daemon at {daemon}. Is the docker daemon running?" in log
         assert stack.pending() == []
         assert stack.locks() == []
         assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
-
-        converge_after_removing_unrecorded(stack, unrecorded)
+        recorded = stack.state_objects(SERVICE_TYPE)
+        unrecorded = [name for name in stack.swarm_services() if name not in recorded]
+        if unrecorded:  # created while the API went away, never written to the state
+            converge_after_removing_unrecorded(stack, unrecorded)
+        else:
+            converge(stack)
     finally:
         proxy.kill()
         proxy.wait()
@@ -249,6 +258,7 @@ def test_a_second_up_at_the_same_time_is_refused_by_the_lock_and_the_first_compl
     assert not lock.exists()
     stack.assert_converged()
     again = stack.cli("preview")
-    assert "    12 unchanged\n" in again.output, again.output  # 3 functions: 3 components more
+    # 3 functions: 3 components more, and the readiness wait
+    assert "    13 unchanged\n" in again.output, again.output
     stack.destroy_and_assert_nothing_left()
     stack.assert_no_secret_value_anywhere()

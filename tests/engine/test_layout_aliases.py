@@ -72,6 +72,7 @@ def test_a_swarm_stack_of_the_old_layout_moves_without_changes(
             f"  {beta}:\n    image: {IMAGE}\n"
         )
         project.set("target", "swarm")
+        project.set("swarmConvergeTimeout", "0")  # the layout alone: no wait in either program
         project.set_secret(secret, f"Av{uuid.uuid4().hex[:12]}")
         try:
             project.up()

@@ -183,23 +183,27 @@ def test_a_preview_without_changes_reports_none(deployed: Deployed) -> None:
     assert changes(deployed.project, BASE) == {}
 
 
+# The one readiness wait of the stack updates whenever its list of services changes.
+WAIT = {"readiness": "update"}
+
+
 def test_adding_a_function_creates_only_its_resources(deployed: Deployed) -> None:
     added = changes(deployed.project, (*BASE, (GAMMA, IMAGE, False)))
-    assert added == {GAMMA: "create", f"{GAMMA}-check": "create"}
+    assert added == {GAMMA: "create", f"{GAMMA}-check": "create", **WAIT}
 
 
 def test_adding_a_function_first_in_the_file_touches_no_other(deployed: Deployed) -> None:
     added = changes(deployed.project, ((GAMMA, IMAGE, False), *BASE))
-    assert added == {GAMMA: "create", f"{GAMMA}-check": "create"}
+    assert added == {GAMMA: "create", f"{GAMMA}-check": "create", **WAIT}
 
 
 def test_removing_a_function_deletes_only_its_resources(deployed: Deployed) -> None:
-    assert changes(deployed.project, (BASE[0],)) == {BETA: "delete", f"{BETA}-check": "delete"}
+    assert changes(deployed.project, (BASE[0],)) == {BETA: "delete", f"{BETA}-check": "delete", **WAIT}
 
 
 def test_removing_the_only_function_using_a_secret_deletes_the_secret_too(deployed: Deployed) -> None:
     removed = changes(deployed.project, (BASE[1],))
-    assert removed == {ALPHA: "delete", f"{ALPHA}-check": "delete", SECRET: "delete"}
+    assert removed == {ALPHA: "delete", f"{ALPHA}-check": "delete", SECRET: "delete", **WAIT}
 
 
 def test_reordering_functions_changes_nothing(deployed: Deployed) -> None:

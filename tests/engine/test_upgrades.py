@@ -5,8 +5,9 @@ and previews, as a user pulling a new version would:
 - `BEFORE_STAGES` -> `STAGES` (the code moved into stage packages, behaviour unchanged): every
   resource `same`, on both targets; the pickled providers in the old state are the recorded ones.
 - `STAGES` -> this work tree (readiness decided by the project): only in-place updates (the
-  `pulumi.com/skipAwait` annotations) and the new `Readiness` resource; after `up` the pods are the
-  same pods (same UIDs) and a preview is all `same`.
+  `pulumi.com/skipAwait` annotations; on Swarm the services' `convergeConfig` removed) and the new
+  `Readiness` (`SwarmReadiness`) resource; after `up` the pods (tasks) are the same ones and a
+  preview is all `same`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from tests.engine.harness import (
     new_project,
     require_commits,
     require_toolchain,
+    run,
     steps,
     summary,
     swarm_lock,
@@ -36,6 +38,7 @@ BEFORE_STAGES = "54dbec014a41b113bbd50dd2b72671e51ff68032"
 STAGES = "9e3f8a9e79fc5a90d53235dedf084362daf1c329"
 IMAGE = "functions/api-key-protected:latest"
 READINESS = "pulumi-python:dynamic/openfaas:Readiness"
+SWARM_READINESS = "pulumi-python:dynamic/openfaas:SwarmReadiness"
 SECRET_SIG = "4dabf18193072939515e22adb298388d"  # marks a secret value in exported state
 
 
@@ -129,14 +132,21 @@ def test_a_swarm_stack_keeps_every_resource_through_both_upgrades(
         try:
             project.up()
             service = docker_json("service", "inspect", name)[0]["ID"]
+            tasks = run("docker", "service", "ps", "-q", name).split()
             # the stack, its component, the function's component, the checksum key, the secret,
             # the service and the check
-            for ref in (STAGES, None):
-                install_program(project.workdir, ref)
-                assert summary(project) == {"same": 7}, project.outputs[-2]
+            install_program(project.workdir, STAGES)
+            assert summary(project) == {"same": 7}, project.outputs[-2]
+            install_program(project.workdir)
+            # the provider's wait (`convergeConfig`) gives way to the project's: in place
+            assert changes(project) == [
+                ("docker:index/service:Service", name, "update"),
+                (SWARM_READINESS, "readiness", "create"),
+            ], project.outputs[-2]
             project.up()
             assert docker_json("service", "inspect", name)[0]["ID"] == service
-            assert summary(project) == {"same": 7}, project.outputs[-2]
+            assert run("docker", "service", "ps", "-q", name).split() == tasks  # no task restarted
+            assert summary(project) == {"same": 8}, project.outputs[-2]
         finally:
             project.destroy()
             project.stack.workspace.remove_stack(project.stack.name)

@@ -34,6 +34,7 @@ import pulumi.dynamic
 from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
 from components.shared.redaction import excerpt, redactor
+from components.targets.wait import WaitProvider, passed
 
 POLL_SECONDS = 0.5
 LOG_LINES = 5
@@ -308,8 +309,6 @@ def _rollouts(props: Mapping[str, Any]) -> list[Rollout]:
 
 
 def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Wait; a function that is not ready is an output (`failures`), not an exception: the
-    program turns it into its error, so the user reads the reason without a traceback."""
     rollouts = _rollouts(props)
     secrets = [str(value) for value in props.get("secret_values") or [] if str(value)]
     access = ClusterAccess(str(props.get("kubeconfig") or ""), str(props.get("kube_context") or ""))
@@ -330,25 +329,14 @@ def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-class ReadinessProvider(pulumi.dynamic.ResourceProvider):
-    """Waits on create and update; diff compares the rollouts, never touching the network."""
+class ReadinessProvider(WaitProvider):
+    """Waits for the rollouts on create and update; a new generation of any Deployment (or a new
+    Deployment) is an update."""
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        """A new generation of any Deployment (or a new Deployment) is an update: wait again; so
-        is a wait that failed last time (the next `up` must not pass on its old outputs)."""
-        changed = [key for key in PROPS if olds.get(key) != news.get(key)]
-        return pulumi.dynamic.DiffResult(
-            changes=bool(changed or olds.get("failures")), replaces=[], stables=[]
-        )
+    PROPS = PROPS
 
-    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        return pulumi.dynamic.CreateResult(id_="readiness", outs=_wait(props))
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult(outs=_wait(news))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo."""
+    def wait(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None) -> dict[str, Any]:
+        return _wait(news)
 
 
 @dataclass(frozen=True)
@@ -388,10 +376,4 @@ class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
     def passed(self) -> pulumi.Output[bool]:
         """True once every function is ready; raises `pulumi.RunError` with the reasons when one is
         not, which fails the update with that message alone."""
-        return self.failures.apply(_passed)
-
-
-def _passed(failures: str | None) -> bool:
-    if failures:
-        raise pulumi.RunError(failures)
-    return True
+        return self.failures.apply(passed)

@@ -29,6 +29,7 @@ from components.targets.kubernetes.rules import (
     projected_volume_name,
     secret_object_name,
 )
+from components.targets.wait import after_every_workload, mounted_secret_texts
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
 
@@ -231,18 +232,15 @@ class KubernetesTarget:
             for deployment in function.workloads
             if isinstance(deployment, k8s.apps.v1.Deployment)
         ]
-        texts = sorted({secret.name for fn in plan.functions.values() for secret in fn.secrets})
         readiness = Readiness(
             "readiness",
             ReadinessArgs(
                 rollouts,
                 duration_seconds(options.ready_timeout) or 0.0,
                 options.cluster,
-                [text for name in texts for text in secret_values.file_texts(name)],
+                mounted_secret_texts(plan, secret_values),
             ),
-            pulumi.ResourceOptions(
-                parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
-            ),
+            after_every_workload(deployed, parent),
         )
         return ReadinessGate(ordering_only(readiness.passed))
 

@@ -31,6 +31,7 @@ import pulumi
 import pulumi.dynamic
 
 from components.shared.redaction import redactor
+from components.targets.wait import WaitProvider, passed
 
 POLL_SECONDS = 0.5
 CRASHES = 2
@@ -43,17 +44,22 @@ class NotReady(Exception):
 
 @dataclass(frozen=True)
 class Waited:
-    """One function's service to wait for, by name."""
+    """One function's service to wait for, by name; `since` (an RFC 3339 UTC time) when only tasks
+    from then on count: a wait again for an unchanged spec ignores the last wait's failures."""
 
     name: str
+    since: str = ""
 
     @property
     def where(self) -> str:
         return f"function {self.name!r}"
 
 
-def service_state(service: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]]) -> tuple[bool, str, str]:
-    """(ready, why it failed or "", what it waits for) of one service and its tasks."""
+def service_state(
+    service: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]], since: str = ""
+) -> tuple[bool, str, str]:
+    """(ready, why it failed or "", what it waits for) of one service and its tasks; only tasks
+    created since the service's last update, and since `since`, can fail it."""
     spec = service.get("Spec") or {}
     wanted = int((((spec.get("Mode") or {}).get("Replicated") or {}).get("Replicas")) or 1)
     update = service.get("UpdateStatus") or {}
@@ -64,8 +70,8 @@ def service_state(service: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]]
             f"its update {update_state.replace('_', ' ')}: {update.get('Message') or 'no reason given'}",
             "",
         )
-    since = str(service.get("UpdatedAt") or service.get("CreatedAt") or "")
-    current = [t for t in tasks if _timestamp(t.get("CreatedAt")) >= _timestamp(since)]
+    since = max(_timestamp(service.get("UpdatedAt") or service.get("CreatedAt")), _timestamp(since))
+    current = [t for t in tasks if _timestamp(t.get("CreatedAt")) >= since]
     for task in current:
         status = task.get("Status") or {}
         state, error = str(status.get("State") or ""), str(status.get("Err") or "")
@@ -91,7 +97,10 @@ def service_state(service: Mapping[str, Any], tasks: Sequence[Mapping[str, Any]]
     if update_state not in ("", "completed"):
         return False, "", f"its update is {update_state}, {running} of {wanted} tasks running"
     if running < wanted:
-        return False, "", f"{running} of {wanted} tasks running"
+        last = max(tasks, key=lambda t: _timestamp(t.get("CreatedAt")), default=None)
+        status = (last or {}).get("Status") or {}
+        why = f" (its last task: {status.get('State')}: {status.get('Err')})" if status.get("Err") else ""
+        return False, "", f"{running} of {wanted} tasks running{why}"
     return True, "", ""
 
 
@@ -159,11 +168,16 @@ def wait_for(
     while pending:
         failures: list[str] = []
         for name, waited in sorted(pending.items()):
-            service = api.service(name)
+            try:
+                service = api.service(name)
+                tasks = api.tasks(name) if service is not None else []
+            except OSError as error:  # the daemon restarting: wait for it, as for the tasks
+                progress[name] = f"the Docker API cannot be reached ({type(error).__name__})"
+                continue
             if service is None:
                 progress[name] = "its service does not exist"
                 continue
-            ready, failure, state = service_state(service, api.tasks(name))
+            ready, failure, state = service_state(service, tasks, waited.since)
             if ready:
                 del pending[name]
             elif failure:
@@ -190,10 +204,16 @@ def wait_for(
 PROPS = ("services", "timeout_seconds", "socket")
 
 
-def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
+def _wait(props: Mapping[str, Any], olds: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Wait; a function that is not ready is an output (`failures`), not an exception: the
-    program turns it into its error, so the user reads the reason without a traceback."""
-    services = [Waited(str(s["name"])) for s in props.get("services") or []]  # "spec": for the diff
+    program turns it into its error, so the user reads the reason without a traceback. A service
+    whose spec is the one of the last wait (`olds`) is judged by its tasks from now on."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+    before = {str(s.get("name")): s.get("spec") for s in (olds or {}).get("services") or []}
+    services = [
+        Waited(str(s["name"]), now if before.get(str(s["name"])) == s.get("spec") else "")
+        for s in props.get("services") or []
+    ]
     secrets = [str(value) for value in props.get("secret_values") or [] if str(value)]
     failures = ""
     try:
@@ -212,25 +232,14 @@ def _wait(props: Mapping[str, Any]) -> dict[str, Any]:
     return {key: props.get(key) for key in PROPS} | {"failures": failures}
 
 
-class SwarmReadinessProvider(pulumi.dynamic.ResourceProvider):
-    """Waits on create and update; diff compares the services' specs, never touching the network."""
+class SwarmReadinessProvider(WaitProvider):
+    """Waits for the services on create and update; a changed service spec (or a new service) is
+    an update."""
 
-    def diff(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.DiffResult:
-        """A changed service spec (or a new service) is an update: wait again; so is a wait that
-        failed last time (the next `up` must not pass on its old outputs)."""
-        changed = [key for key in PROPS if olds.get(key) != news.get(key)]
-        return pulumi.dynamic.DiffResult(
-            changes=bool(changed or olds.get("failures")), replaces=[], stables=[]
-        )
+    PROPS = PROPS
 
-    def create(self, props: dict[str, Any]) -> pulumi.dynamic.CreateResult:
-        return pulumi.dynamic.CreateResult(id_="readiness", outs=_wait(props))
-
-    def update(self, _id: str, _olds: dict[str, Any], news: dict[str, Any]) -> pulumi.dynamic.UpdateResult:
-        return pulumi.dynamic.UpdateResult(outs=_wait(news))
-
-    def delete(self, _id: str, _props: dict[str, Any]) -> None:
-        """Nothing to undo."""
+    def wait(self, news: Mapping[str, Any], olds: Mapping[str, Any] | None) -> dict[str, Any]:
+        return _wait(news, olds)
 
 
 @dataclass(frozen=True)
@@ -269,10 +278,4 @@ class SwarmReadiness(pulumi.dynamic.Resource, module="openfaas", name="SwarmRead
     def passed(self) -> pulumi.Output[bool]:
         """True once every function is ready; raises `pulumi.RunError` with the reasons when one is
         not, which fails the update with that message alone."""
-        return self.failures.apply(_passed)
-
-
-def _passed(failures: str | None) -> bool:
-    if failures:
-        raise pulumi.RunError(failures)
-    return True
+        return self.failures.apply(passed)

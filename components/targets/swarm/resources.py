@@ -29,6 +29,7 @@ from components.targets.swarm.rules import (
     secret_name,
     service_name,
 )
+from components.targets.wait import after_every_workload, mounted_secret_texts
 
 SwarmSecrets = Mapping[str, Mapping[str, docker.Secret]]
 """OpenFaaS secret name -> file name -> the Swarm secret holding that file."""
@@ -110,18 +111,15 @@ class SwarmTarget:
             for service in function.workloads
             if isinstance(service, docker.Service)
         ]
-        texts = sorted({secret.name for fn in plan.functions.values() for secret in fn.secrets})
         readiness = SwarmReadiness(
             "readiness",
             SwarmReadinessArgs(
                 services,
                 duration_seconds(options.converge_timeout) or 0.0,
                 options.docker_socket,
-                [text for name in texts for text in secret_values.file_texts(name)],
+                mounted_secret_texts(plan, secret_values),
             ),
-            pulumi.ResourceOptions(
-                parent=parent, depends_on=[r for fn in deployed.values() for r in fn.resources]
-            ),
+            after_every_workload(deployed, parent),
         )
         return ReadinessGate(ordering_only(readiness.passed))
 
@@ -130,7 +128,7 @@ def _spec_digest(service: docker.Service) -> pulumi.Output[str]:
     """A digest of what the service was given (its id, task spec, mode, ports): a new one means
     new tasks to wait for."""
     return pulumi.Output.all(service.id, service.task_spec, service.mode, service.endpoint_spec).apply(
-        lambda parts: hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+        lambda parts: hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
     )
 
 

@@ -59,13 +59,25 @@ def test_a_task_of_an_earlier_spec_does_not_fail_the_current_one() -> None:
 
 
 def test_one_exit_is_waited_for_and_two_are_a_crash_with_the_exit_code() -> None:
-    one = [task("failed", "task: non-zero exit (3)", exit_code=3), task("starting")]
+    one = [
+        task("failed", "task: non-zero exit (3)", exit_code=3),
+        task("starting", created="2026-12-05T07:00:09Z"),
+    ]
     assert service_state(service(), one) == (False, "", "0 of 1 tasks running")
     two = [*one, task("failed", "task: non-zero exit (3)", exit_code=3)]
     assert service_state(service(), two) == (
         False,
         "its container keeps exiting (task: non-zero exit (3), exit code 3)",
         "",
+    )
+
+
+def test_waiting_again_for_the_same_spec_ignores_the_last_waits_failures_and_says_what_they_were() -> None:
+    rejected = task("rejected", "No such image: x:1", created="2026-12-05T07:00:01Z")
+    assert service_state(service(), [rejected], since="2026-12-05T07:05:00Z") == (
+        False,
+        "",
+        "0 of 1 tasks running (its last task: rejected: No such image: x:1)",
     )
 
 
