@@ -437,7 +437,9 @@ def test_a_server_trickling_a_byte_every_300ms_is_cut_off_at_the_deadline(
     outcome = probe(keyed(server.url, timeout_seconds=2), real_time=True)
     assert outcome.error is not None
     assert outcome.error.endswith("got no answer (no complete answer within 2s)")
-    assert outcome.seconds < 2 + 2  # uncut, the trickle takes 30 s; 2 s of slack for a loaded machine
+    # uncut, the trickle takes 30 s; the slack is for a machine loaded by other work (a run beside
+    # a CI job once took 4 s here): the bound still tells a cut-off from no cut-off
+    assert outcome.seconds < 2 + 10
 
 
 def test_the_refused_probe_gets_only_the_time_left_of_the_whole_check(server: RawServer) -> None:
@@ -450,7 +452,7 @@ def test_the_refused_probe_gets_only_the_time_left_of_the_whole_check(server: Ra
     assert outcome.logs[-1][1].startswith(
         "protectedapi: without X-Api-Key: no answer (no complete answer within"
     )
-    assert outcome.seconds < 2 + 1 + 1  # the timeout, the refused probe's floor of 1 s, slack
+    assert outcome.seconds < 2 + 1 + 10  # the timeout, the refused probe's floor of 1 s, slack (above)
 
 
 def test_send_cuts_off_a_transport_that_ignores_the_deadline() -> None:
@@ -461,7 +463,7 @@ def test_send_cuts_off_a_transport_that_ignores_the_deadline() -> None:
     started = time.monotonic()
     answer = send(HttpRequest("GET", "http://127.0.0.1:9/"), 0.5, stuck)
     assert answer == Answer(None, "", "no complete answer within 0.5s")
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 0.5 + 5  # uncut, 10 s; slack for a loaded machine
 
 
 def test_a_catastrophic_expected_body_regex_is_matched_in_linear_time(server: RawServer) -> None:
@@ -473,7 +475,7 @@ def test_a_catastrophic_expected_body_regex_is_matched_in_linear_time(server: Ra
         outcome.error is not None
         and "expected an answer that is not HTTP 5xx or 404 and a body matching /(a+)+b/" in outcome.error
     )
-    assert outcome.seconds < 3
+    assert outcome.seconds < 1 + 10  # backtracking would take far longer; slack for a loaded machine
 
 
 # ---------------------------------------------------------------- broken answers are failed attempts

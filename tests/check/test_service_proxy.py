@@ -203,27 +203,35 @@ def test_an_exec_plugin_still_running_from_an_earlier_attempt_is_waited_for_not_
     api_server: tuple[str, list[str]], tmp_path: Path
 ) -> None:
     url, _ = api_server
-    runs = tmp_path / "runs"
+    runs, signed_in = tmp_path / "runs", tmp_path / "signed-in"
     script = tmp_path / "plugin.sh"
-    script.write_text(f"#!/bin/sh\necho run >> {runs}\nsleep 2\nexit 1\n")  # as if waiting for a login
+    # as if waiting for a login: until the test says the user signed in
+    script.write_text(
+        f"#!/bin/sh\necho run >> {runs}\nwhile [ ! -e {signed_in} ]; do sleep 0.05; done\nexit 1\n"
+    )
     script.chmod(0o755)
     plugin = f"{{exec: {{apiVersion: client.authentication.k8s.io/v1beta1, command: {script}}}}}"
     clients = ProxyClients(kubeconfig(tmp_path, url, plugin))
 
     def first_attempt() -> None:
         with contextlib.suppress(ProxyError):
-            clients.client(10)
+            clients.client(60)
 
     first = threading.Thread(target=first_attempt, daemon=True)
     first.start()
-    time.sleep(0.5)
-    with pytest.raises(ProxyError) as caught:
-        send(clients, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 0.5)
+    deadline = time.monotonic() + 60
+    while not runs.exists() and time.monotonic() < deadline:  # the first attempt's plugin is running
+        time.sleep(0.01)
+    try:
+        with pytest.raises(ProxyError) as caught:
+            send(clients, "GET", proxy_url("openfaas-fn", "hello", 8080), b"", {}, 0.5)
+    finally:
+        signed_in.touch()
+        first.join(60)
     assert str(caught.value) == (
         "the kubeconfig's credentials are still being read by an earlier attempt (does its exec plugin "
         "wait for an interactive login? sign in first, e.g. with kubectl)"
     )
-    first.join(10)
     assert runs.read_text() == "run\n"
 
 
