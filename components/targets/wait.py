@@ -48,6 +48,19 @@ class WaitProvider(pulumi.dynamic.ResourceProvider):
         """Nothing to undo."""
 
 
+class WaitResource(pulumi.dynamic.Resource):
+    """A wait's resource: its `failures` and whether it `passed`."""
+
+    failures: pulumi.Output[str]
+    """Why functions are not ready, one a line; empty when all are."""
+
+    @property
+    def passed(self) -> pulumi.Output[bool]:
+        """True once every function is ready; raises `pulumi.RunError` with the reasons when one is
+        not, which fails the update with that message alone."""
+        return self.failures.apply(passed)
+
+
 def mounted_secret_texts(plan: DeployPlan, secret_values: SecretValues) -> list[pulumi.Output[str]]:
     """The text of every secret file a function mounts: what a wait's messages must not show."""
     names = sorted({secret.name for fn in plan.functions.values() for secret in fn.secrets})

@@ -34,7 +34,7 @@ import pulumi.dynamic
 from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
 from components.shared.redaction import excerpt, redactor
-from components.targets.wait import WaitProvider, passed
+from components.targets.wait import WaitProvider, WaitResource
 
 POLL_SECONDS = 0.5
 LOG_LINES = 5
@@ -350,14 +350,11 @@ class ReadinessArgs:
     secret_values: Sequence[pulumi.Input[str]] = ()
 
 
-class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
+class Readiness(WaitResource, module="openfaas", name="Readiness"):
     """Waits for every function Deployment of a stack, failing early with each pod's own reason.
 
     Type `pulumi-python:dynamic/openfaas:Readiness`.
     """
-
-    failures: pulumi.Output[str]
-    """Why functions are not ready, one a line; empty when all are."""
 
     def __init__(self, name: str, args: ReadinessArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         cluster = args.cluster
@@ -371,9 +368,3 @@ class Readiness(pulumi.dynamic.Resource, module="openfaas", name="Readiness"):
             "failures": None,
         }
         super().__init__(ReadinessProvider(), name, props, opts)
-
-    @property
-    def passed(self) -> pulumi.Output[bool]:
-        """True once every function is ready; raises `pulumi.RunError` with the reasons when one is
-        not, which fails the update with that message alone."""
-        return self.failures.apply(passed)

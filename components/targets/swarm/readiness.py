@@ -31,7 +31,7 @@ import pulumi
 import pulumi.dynamic
 
 from components.shared.redaction import redactor
-from components.targets.wait import WaitProvider, passed
+from components.targets.wait import WaitProvider, WaitResource
 
 POLL_SECONDS = 0.5
 CRASHES = 2
@@ -253,14 +253,11 @@ class SwarmReadinessArgs:
     secret_values: Sequence[pulumi.Input[str]] = ()
 
 
-class SwarmReadiness(pulumi.dynamic.Resource, module="openfaas", name="SwarmReadiness"):
+class SwarmReadiness(WaitResource, module="openfaas", name="SwarmReadiness"):
     """Waits for every function service of a stack, failing early with Docker's reason.
 
     Type `pulumi-python:dynamic/openfaas:SwarmReadiness`.
     """
-
-    failures: pulumi.Output[str]
-    """Why functions are not ready, one a line; empty when all are."""
 
     def __init__(
         self, name: str, args: SwarmReadinessArgs, opts: pulumi.ResourceOptions | None = None
@@ -273,9 +270,3 @@ class SwarmReadiness(pulumi.dynamic.Resource, module="openfaas", name="SwarmRead
             "failures": None,
         }
         super().__init__(SwarmReadinessProvider(), name, props, opts)
-
-    @property
-    def passed(self) -> pulumi.Output[bool]:
-        """True once every function is ready; raises `pulumi.RunError` with the reasons when one is
-        not, which fails the update with that message alone."""
-        return self.failures.apply(passed)
