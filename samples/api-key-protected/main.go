@@ -23,7 +23,7 @@
 //   - port                  listen port, default 8080
 //   - secret_mount_path     primary secrets directory, default /var/openfaas/secrets/
 //   - healthcheck_interval  after SIGTERM, how long /_/health answers 503 while
-//     requests are still served, default 2s (the watchdogs default to write_timeout)
+//     requests are still served, default 5s (the watchdogs default to write_timeout)
 //   - write_timeout         the longest an in-flight request may then take to
 //     finish, default 10s
 //
@@ -185,7 +185,7 @@ func main() {
 	signal.Notify(stop, syscall.SIGTERM, os.Interrupt)
 	log.Printf("api-key-protected listening on :%s", port)
 	err := serveUntilTerminated(srv, draining, stop,
-		envDuration("healthcheck_interval", 2*time.Second), envDuration("write_timeout", 10*time.Second))
+		envDuration("healthcheck_interval", 5*time.Second), envDuration("write_timeout", 10*time.Second))
 	if err != nil {
 		log.Fatal(err)
 	}
