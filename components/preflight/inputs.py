@@ -177,13 +177,27 @@ def _check_takeover(
     if problems:
         raise PlanError(problems)
     access = cluster_access(settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys))
-    if not found_cluster or access is None:
+    if not found_cluster:
         if adopted:
             return (
                 f"{config_file()}: config 'adoptFunctions' has no cluster to read (no kubeconfig): "
                 "the functions are created, not adopted",
             ), Adoption()
         return (), Adoption()
+    if access is None:  # `kubernetes:kubeconfig` holds the content, which only the provider reads
+        if adopted:
+            raise PlanError(
+                [
+                    f"{config_file()}: config 'adoptFunctions' needs 'kubernetes:kubeconfig' to be a file "
+                    "path, not the kubeconfig's content: the existing functions are read with it before "
+                    "anything is applied"
+                ]
+            )
+        return (
+            f"{config_file()}: cannot look for existing objects this stack would take over "
+            "('kubernetes:kubeconfig' holds the content, not a path): an object of the same name made "
+            "by faas-cli or kubectl would be changed without a word",
+        ), Adoption()
     try:
         found = foreign_objects(access, wanted)
     except GuardUnavailable as error:
