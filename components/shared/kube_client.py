@@ -156,19 +156,15 @@ def _send(
     headers = {"Accept": accept, **({"Content-Type": content_type} if content_type else {})}
     try:
         with KUBERNETES_LOGS.closed():
-            client = api_client(access, retries=0)
-            try:
-                response: Any = client.call_api(
-                    path,
-                    method,
-                    header_params=headers,
-                    body=body,
-                    auth_settings=["BearerToken"],
-                    _preload_content=False,
-                    _request_timeout=3,
-                )
-            finally:
-                client.close()
+            response: Any = _client_of_the_run(access).call_api(
+                path,
+                method,
+                header_params=headers,
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _request_timeout=3,
+            )
     except ApiException as error:
         if error.status == 404:
             return None
@@ -179,6 +175,21 @@ def _send(
         raise KubeClientError(f"the API server could not be read ({type(error).__name__})") from None
     data = json.loads((response[0] if isinstance(response, tuple) else response).data)
     return data if isinstance(data, dict) else None
+
+
+_CLIENTS: dict[ClusterAccess, Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def _client_of_the_run(access: ClusterAccess) -> Any:
+    """One client per kubeconfig and context for the whole run (a program's run is its process):
+    a kubeconfig of many MiB is parsed once, not for every look at the cluster. A client that
+    cannot be made is not kept."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get(access)
+        if client is None:
+            client = _CLIENTS[access] = api_client(access, retries=0)
+        return client
 
 
 def _where(access: ClusterAccess) -> str:
