@@ -193,30 +193,23 @@ def _check_takeover(
                     "anything is applied"
                 ]
             )
-        return (
-            f"{config_file()}: cannot look for existing objects this stack would take over "
-            "('kubernetes:kubeconfig' holds the content, not a path): an object of the same name made "
-            "by faas-cli or kubectl would be changed without a word",
-        ), Adoption()
-    try:
-        found = foreign_objects(access, wanted)
-    except GuardUnavailable as error:
+        unreadable = "'kubernetes:kubeconfig' holds the content, not a path"
+    else:
+        try:
+            found = foreign_objects(access, wanted)
+            adoption = find_adoptions(access, plan, adopted, stack_path)
+            unreadable = ""
+        except GuardUnavailable as error:
+            unreadable = str(error)
+    if unreadable:
         if adopted:
-            raise PlanError(
-                [f"{config_file()}: config 'adoptFunctions': cannot read the functions to adopt ({error})"]
-            ) from None
+            why = f"cannot read the functions to adopt ({unreadable})"
+            raise PlanError([f"{config_file()}: config 'adoptFunctions': {why}"])
         return (
-            f"{config_file()}: cannot look for existing objects this stack would take over ({error}): "
+            f"{config_file()}: cannot look for existing objects this stack would take over ({unreadable}): "
             "an object of the same name made by faas-cli or kubectl would be changed without a word",
         ), Adoption()
-    problems = takeover_problems(found)
-    try:
-        adoption = find_adoptions(access, plan, adopted, stack_path)
-    except GuardUnavailable as error:
-        raise PlanError(
-            [f"{config_file()}: config 'adoptFunctions': cannot read the functions to adopt ({error})"]
-        ) from None
-    problems += adoption.problems
+    problems = [*takeover_problems(found), *adoption.problems]
     if problems:
         raise PlanError(problems)
     return adoption.warnings, adoption

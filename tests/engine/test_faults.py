@@ -54,7 +54,12 @@ def stack(tmp_path: Path) -> Iterator[FaultStack]:
 
 
 def converge_after_removing_unrecorded(stack: FaultStack, unrecorded: Iterable[str]) -> None:
-    """Services on the Swarm but not in the state block the next `up` until removed by hand."""
+    """Services on the Swarm but not in the state block the next `up` until removed by hand; with
+    none, the next `up` converges at once."""
+    unrecorded = list(unrecorded)
+    if not unrecorded:
+        converge(stack)
+        return
     blocked = stack.cli("up", "--yes")
     assert blocked.returncode == 1, blocked.output
     # The engine stops at the first failures, so not every unrecorded service need be tried.
@@ -184,10 +189,7 @@ def test_sigkill_mid_up_needs_cancel_refresh_and_removing_unrecorded_services_th
     assert refresh.returncode == 0, refresh.output
     assert stack.pending() == []
 
-    if unrecorded:
-        converge_after_removing_unrecorded(stack, unrecorded)
-    else:
-        converge(stack)
+    converge_after_removing_unrecorded(stack, unrecorded)
 
 
 def test_dockerd_restarted_mid_up_then_the_next_up_converges(stack: FaultStack) -> None:
@@ -204,10 +206,8 @@ def test_dockerd_restarted_mid_up_then_the_next_up_converges(stack: FaultStack) 
     assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
     recorded = stack.state_objects(SERVICE_TYPE)
     unrecorded = [name for name in stack.swarm_services() if name not in recorded]
-    if unrecorded:  # created while the daemon went away, never written to the state
-        converge_after_removing_unrecorded(stack, unrecorded)
-    else:
-        converge(stack)
+    # created while the daemon went away, never written to the state
+    converge_after_removing_unrecorded(stack, unrecorded)
 
 
 def test_the_docker_api_going_away_mid_up_then_the_next_up_converges(
@@ -235,10 +235,8 @@ def test_the_docker_api_going_away_mid_up_then_the_next_up_converges(
         assert stack.state_objects(SECRET_TYPE) == stack.swarm_secrets()
         recorded = stack.state_objects(SERVICE_TYPE)
         unrecorded = [name for name in stack.swarm_services() if name not in recorded]
-        if unrecorded:  # created while the API went away, never written to the state
-            converge_after_removing_unrecorded(stack, unrecorded)
-        else:
-            converge(stack)
+        # created while the API went away, never written to the state
+        converge_after_removing_unrecorded(stack, unrecorded)
     finally:
         proxy.kill()
         proxy.wait()

@@ -21,9 +21,8 @@ from typing import Any
 from components.plan import DeployPlan, FunctionPlan
 from components.shared.kube_client import KubeClientError, get_json
 from components.shared.kubeconfig import ClusterAccess
+from components.targets.kubernetes.rules import FUNCTION_LABEL, api_path
 from components.targets.kubernetes.takeover import GuardUnavailable, managed_by_pulumi
-
-FUNCTION_LABEL = "faas_function"
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,6 @@ class Adoption:
     warnings: tuple[str, ...] = ()
     autoscaled: frozenset[str] = frozenset()
     """Functions whose replicas an autoscaler owns (`scaled_by_autoscaler`)."""
-
-
-_PATHS = {
-    "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments/{name}",
-    "Service": "/api/v1/namespaces/{ns}/services/{name}",
-}
 
 
 def find_adoptions(
@@ -156,6 +149,6 @@ def _show(value: object) -> str:
 
 def _get(access: ClusterAccess, ref: ObjectRef) -> dict[str, Any] | None:
     try:
-        return get_json(access, _PATHS[ref.kind].format(ns=ref.namespace, name=ref.name))
+        return get_json(access, api_path(ref.kind, ref.namespace, ref.name))
     except KubeClientError as error:
         raise GuardUnavailable(f"reading {ref.kind} {ref.namespace}/{ref.name}: {error}") from None

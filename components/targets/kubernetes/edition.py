@@ -29,12 +29,12 @@ from typing import Any
 from components.plan import DeployPlan
 from components.shared.kube_client import KubeClientError, get_json
 from components.shared.kubeconfig import ClusterAccess
+from components.targets.kubernetes.rules import FUNCTION_LABEL
 
 CE_MAX_FUNCTIONS = 15
 CE_MAX_REPLICAS = 5
 DEFAULT_FUNCTION_NAMESPACE = "openfaas-fn"
 GATEWAY_DEPLOYMENT = "gateway"
-FUNCTION_LABEL = "faas_function"
 
 
 @dataclass(frozen=True)

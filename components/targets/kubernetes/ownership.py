@@ -23,14 +23,11 @@ import pulumi
 
 from components.shared.kube_client import KubeClientError, get_json, json_patch
 from components.shared.kubeconfig import ClusterAccess
+from components.targets.kubernetes.rules import api_path
 
 FAAS_NETES_MANAGER = "faas-netes"
 HANDOVER_MANAGER = "before-first-apply"
 METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
-_PATHS = {
-    "kubernetes:apps/v1:Deployment": "/apis/apps/v1/namespaces/{ns}/deployments/{name}",
-    "kubernetes:core/v1:Service": "/api/v1/namespaces/{ns}/services/{name}",
-}
 
 
 class HandoverFailed(Exception):
@@ -69,7 +66,7 @@ def hand_over(access: ClusterAccess, resource_type: str, object_id: str) -> bool
     """Hand faas-netes' fields of the object to `before-first-apply`; True when it owned any.
     The patch tests the resourceVersion it read, so a concurrent write is never lost."""
     namespace, _, name = object_id.partition("/")
-    path = _PATHS[resource_type].format(ns=namespace, name=name)
+    path = api_path(resource_type.rpartition(":")[2], namespace, name)  # kubernetes:apps/v1:Deployment
     try:
         found = get_json(access, path, accept=METADATA_ONLY)
         metadata = (found or {}).get("metadata") or {}

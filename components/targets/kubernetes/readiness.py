@@ -34,6 +34,7 @@ import pulumi.dynamic
 from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
 from components.shared.redaction import excerpt, redactor
+from components.targets.kubernetes.rules import FUNCTION_LABEL
 from components.targets.wait import WaitProvider, WaitResource
 
 POLL_SECONDS = 0.5
@@ -41,7 +42,6 @@ LOG_LINES = 5
 LOG_BYTES = 4096
 LOG_LINE_CHARS = 300
 REVISION_ANNOTATION = "deployment.kubernetes.io/revision"
-FUNCTION_LABEL = "faas_function"
 # A container waiting for one of these will not start without a change (kubelet's own reasons).
 FATAL_REASONS = {
     "ErrImageNeverPull": "its image is not on the node and imagePullPolicy is Never",

@@ -24,6 +24,7 @@ from components.targets.kubernetes.adoption import ObjectRef
 from components.targets.kubernetes.ownership import handover_hook
 from components.targets.kubernetes.readiness import Readiness, ReadinessArgs
 from components.targets.kubernetes.rules import (
+    FUNCTION_LABEL,
     RULES,
     KubernetesRules,
     projected_volume_name,
@@ -32,9 +33,6 @@ from components.targets.kubernetes.rules import (
 from components.targets.wait import after_every_workload, mounted_secret_texts
 
 MANAGED_BY_LABEL = {"app.kubernetes.io/managed-by": "openfaas"}
-
-
-FUNCTION_LABEL = "faas_function"
 
 
 CHECKSUM_ANNOTATION = "openfaas-stack/secrets-checksum"

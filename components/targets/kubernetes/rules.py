@@ -39,6 +39,23 @@ _K8S_QUANTITY = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|[KMGTPE]i|[nu
 _LABEL_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", re.ASCII)
 
 
+FUNCTION_LABEL = "faas_function"
+"""The label faas-netes selects a function's pods by (`pkg/handlers/deploy.go`)."""
+
+_API_PATHS = {
+    "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
+    "Service": "/api/v1/namespaces/{ns}/services",
+    "Secret": "/api/v1/namespaces/{ns}/secrets",
+    "Namespace": "/api/v1/namespaces",
+}
+
+
+def api_path(kind: str, namespace: str, name: str = "") -> str:
+    """The API server's path of the objects of `kind` in `namespace`, or of the one named `name`."""
+    path = _API_PATHS[kind].format(ns=namespace)
+    return f"{path}/{name}" if name else path
+
+
 PROJECTED_SUFFIX = "-projected-secrets"
 
 

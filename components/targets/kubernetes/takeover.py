@@ -20,7 +20,7 @@ from typing import Any
 from components.plan import DeployPlan
 from components.shared.kube_client import KubeClientError, get_json
 from components.shared.kubeconfig import ClusterAccess
-from components.targets.kubernetes.rules import secret_object_name
+from components.targets.kubernetes.rules import api_path, secret_object_name
 
 PULUMI_MANAGER = "pulumi-kubernetes"
 # only metadata, as `kubectl get --show-managed-fields -o name` asks: never a Secret's data
@@ -122,18 +122,10 @@ def managed_by_pulumi(metadata: Mapping[str, Any]) -> bool:
     return any(str(f.get("manager", "")).startswith(PULUMI_MANAGER) for f in fields if isinstance(f, dict))
 
 
-_PATHS = {
-    "Deployment": "/apis/apps/v1/namespaces/{ns}/deployments",
-    "Service": "/api/v1/namespaces/{ns}/services",
-    "Secret": "/api/v1/namespaces/{ns}/secrets",
-    "Namespace": "/api/v1/namespaces",
-}
-
-
 def _list(access: ClusterAccess, kind: str, namespace: str) -> dict[str, list[str]]:
     """Name -> field managers of the objects of `kind` in `namespace`, metadata only."""
     try:
-        data = get_json(access, _PATHS[kind].format(ns=namespace), accept=METADATA_ONLY)
+        data = get_json(access, api_path(kind, namespace), accept=METADATA_ONLY)
     except KubeClientError as error:
         raise GuardUnavailable(f"listing {kind}s: {error}") from None
     listed: dict[str, list[str]] = {}
