@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from components.check.answer import MAX_BODY_BYTES
+from components.shared.durations import shown_seconds
 from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
 
@@ -171,7 +172,9 @@ def send(
             while len(data) < MAX_BODY_BYTES:
                 if time.monotonic() > deadline:
                     response.release_conn()
-                    raise ProxyError(f"the API server did not finish answering within {timeout:g}s")
+                    raise ProxyError(
+                        f"the API server did not finish answering within {shown_seconds(timeout)}s"
+                    )
                 chunk = response.read1(min(65536, MAX_BODY_BYTES - len(data)))
                 if not chunk:
                     break

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from components.check import service_proxy
 from components.check.answer import MAX_BODY_BYTES
 from components.check.spec import CheckSpec, header_value_problem
+from components.shared.durations import shown_seconds
 from components.shared.kubeconfig import ClusterAccess
 
 USER_AGENT = "openfaas-stack-invoke-check"
@@ -83,7 +84,7 @@ def send(request: HttpRequest, timeout: float, transport: Transport | None = Non
     # A little longer than the deadline, so the transport can report its own cut-off.
     worker.join(timeout + 0.5)
     if not answers or answers[0].error == CUT_OFF:
-        return Answer(None, "", f"no complete answer within {timeout:g}s")
+        return Answer(None, "", f"no complete answer within {shown_seconds(timeout)}s")
     return answers[0]
 
 

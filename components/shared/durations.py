@@ -16,3 +16,9 @@ def duration_seconds(text: str) -> float | None:
     if not _WHOLE.fullmatch(text):
         return None
     return sum(float(number) * _SECONDS_PER[unit] for number, unit in _PART.findall(text))
+
+
+def shown_seconds(seconds: float) -> str:
+    """Seconds as a message shows them, to a tenth: an attempt given what is left of 2 s has
+    1.99999 s, which reads as 2."""
+    return f"{round(seconds, 1):g}"

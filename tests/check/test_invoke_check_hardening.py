@@ -466,6 +466,15 @@ def test_send_cuts_off_a_transport_that_ignores_the_deadline() -> None:
     assert time.monotonic() - started < 0.5 + 5  # uncut, 10 s; slack for a loaded machine
 
 
+def test_an_attempt_given_what_is_left_of_the_time_says_it_to_a_tenth_of_a_second() -> None:
+    def stuck(_request: HttpRequest, _deadline: float) -> Answer:
+        time.sleep(5)
+        return Answer(200, "late")
+
+    answer = send(HttpRequest("GET", "http://127.0.0.1:9/"), 0.49999, stuck)
+    assert answer == Answer(None, "", "no complete answer within 0.5s")
+
+
 def test_a_catastrophic_expected_body_regex_is_matched_in_linear_time(server: RawServer) -> None:
     server.script = lambda _request: [ok(b"a" * 50_000 + b"c")]
     outcome = probe(
