@@ -8,6 +8,7 @@ the log lines, the result) for the secret in every encoding of `tests/support/se
 from __future__ import annotations
 
 import base64
+import contextlib
 import html
 import json
 import socket
@@ -63,6 +64,9 @@ class RawServer:
                 conn, _ = listener.accept()
             except OSError:
                 return
+            if stop.is_set():
+                conn.close()
+                return
             threading.Thread(target=self._answer, args=(conn, stop), daemon=True).start()
 
     def _answer(self, conn: socket.socket, stop: threading.Event) -> None:
@@ -114,7 +118,13 @@ def server() -> Iterator[RawServer]:
         yield raw
     finally:
         stop.set()
+        # Wakes the accept (close alone does not): a thread left in accept() on a closed
+        # listener can take the connections of the next socket given the same descriptor.
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+        thread.join(10)
         listener.close()
+        assert not thread.is_alive(), "the server's accept loop did not stop"
 
 
 class FakeTime:
