@@ -1,8 +1,10 @@
-"""The program's Pulumi stack config, read in one place: only `__main__.py` imports this module.
+"""The component's inputs, read and checked: `read_inputs` turns `OpenFaaSStackArgs` (as a Python
+program's config or another language's program gives them) into plain values (`Settings`, the
+secret values as secret Outputs) and runs the preflight over them; every message it raises or warns
+has the secret values redacted, read raw before anything validates them.
 
-`read_inputs` turns `pulumi.Config` into plain values (`Settings`, the secret values as secret
-Outputs, the `kubernetes:` provider config) and runs the preflight over them; every message it
-raises or warns has the secret values redacted, read raw before anything validates them.
+Inputs are read as the Python program's config holds them (`InputSource`: text, JSON for objects
+and lists), so both ways in get the same checks and the same messages.
 A secret is text (`secrets.<name>: value`), binary (`secrets.<name>.base64: ...`) or several files
 (`secrets.<name>.files.<file>: value`, each file text or `{base64: ...}`).
 """
@@ -16,13 +18,12 @@ import dataclasses
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
-import pulumi
 import yaml
 
 from components.errors import InputError
-from components.openfaas_stack import OpenFaaSStackArgs
 from components.preflight import Inputs, preflight
 from components.settings import (
     CHECK_ROUTES,
@@ -31,8 +32,6 @@ from components.settings import (
     WORKLOADS,
     ConfigError,
     Settings,
-    adopted_functions,
-    cluster_access,
     config_file,
 )
 from components.shared.durations import duration_seconds
@@ -41,36 +40,63 @@ from components.shared.redaction import MIN_REDACTED_CHARS, SecretIndex, redacto
 from components.shared.secret_values import SecretValues, secret_values
 from components.shared.urls import url_userinfo
 from components.shared.values import describe
+from components.stack_args import INPUT_NAMES, OpenFaaSStackArgs
 from components.stackfile import default_stack_path
 from components.targets import RULES, TARGET_NAMES
-from components.targets.kubernetes import KubernetesOptions
 from components.targets.kubernetes.rules import dns_label_suggestion
-from components.targets.swarm import SwarmOptions
 
-KUBE_KEYS = ("kubeconfig", "context")
 DEFAULT_DOCKER_HOST = "unix:///var/run/docker.sock"  # the Docker provider's, as the docker CLI's
+# The Kubernetes provider's own inputs, by the names `Settings.secret_kube_keys` gives them.
+KUBE_INPUTS = {"kubeconfig": "kubeconfig", "context": "kubeContext"}
 
 
-def read_inputs(
-    config: pulumi.Config, kube_config: pulumi.Config, project_dir: Path, env: Mapping[str, str]
-) -> Inputs:
-    """Read the config, then check every input (`preflight`); raises `InputError` with every
+@dataclass(frozen=True)
+class InputSource:
+    """The component's inputs as a Python program's config holds them: text, with objects, lists
+    and booleans as JSON; and which of them arrived as secrets."""
+
+    args: OpenFaaSStackArgs
+    secret_inputs: frozenset[str] = frozenset()
+    """The inputs (by their camelCase names) that were secret where they came from."""
+
+    def text(self, key: str) -> str | None:
+        """The input `key` (camelCase) as config text, None when not given."""
+        value = getattr(self.args, INPUT_NAMES[key])
+        if value is None or isinstance(value, str):
+            return value
+        return json.dumps(value)
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret_inputs
+
+    def get_bool(self, key: str) -> bool | None:
+        """As `pulumi.Config.get_bool` reads text: true or false, any other text is an error."""
+        value = self.text(key)
+        if value is None:
+            return None
+        if value in ("true", "True"):
+            return True
+        if value in ("false", "False"):
+            return False
+        raise ConfigError(config_file(), f"config '{key}' must be true or false")
+
+
+def read_inputs(source: InputSource, project_dir: Path, env: Mapping[str, str]) -> Inputs:
+    """Read the inputs, then check every one (`preflight`); raises `InputError` with every
     secret value redacted from its message, and redacts the warnings too.
 
     A value can reach a message by ways no single check foresees (a `${VAR}` that holds it, a
     key, a config setting), so the redaction covers everything, not only what is known to hold one.
     """
-    redact = _secret_redactor(config, project_dir)
+    redact = _secret_redactor(source, project_dir)
     try:
-        settings, values = read_settings(config, project_dir)
+        settings, values = read_settings(source, project_dir)
         settings = dataclasses.replace(
             settings,
-            kubeconfig=kube_config.get("kubeconfig"),
-            kube_context=kube_config.get("context"),
-            secret_kube_keys=frozenset(
-                key for key in KUBE_KEYS if pulumi.runtime.is_config_secret(kube_config.full_key(key))
-            ),
-            docker_host=pulumi.Config("docker").get("host") or env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST,
+            kubeconfig=source.text("kubeconfig"),
+            kube_context=source.text("kubeContext"),
+            secret_kube_keys=frozenset(key for key, name in KUBE_INPUTS.items() if source.is_secret(name)),
+            docker_host=source.text("dockerHost") or env.get("DOCKER_HOST") or DEFAULT_DOCKER_HOST,
         )
         inputs = preflight(settings, values, project_dir, env)
     except InputError as error:
@@ -78,44 +104,11 @@ def read_inputs(
     return dataclasses.replace(inputs, warnings=tuple(redact(warning) for warning in inputs.warnings))
 
 
-def stack_args(inputs: Inputs, kubernetes_provider: pulumi.ProviderResource | None) -> OpenFaaSStackArgs:
-    """The component's arguments: the checked plan, the secret values, the checks, the target options."""
-    settings = inputs.settings
-    return OpenFaaSStackArgs(
-        plan=inputs.plan,
-        secret_values=inputs.secret_values,
-        checks=inputs.checks,
-        kubernetes=KubernetesOptions(
-            workload=settings.kubernetes_workload,
-            skip_await=settings.skip_await,
-            image_pull_policy=settings.image_pull_policy,
-            ready_timeout=settings.ready_timeout,
-            create_namespaces=settings.create_namespaces,
-            adopt_secrets=settings.adopt_secrets,
-            adopted_functions=adopted_functions(settings, inputs.plan.functions),
-            import_objects=inputs.imports,
-            autoscaled_functions=inputs.autoscaled,
-            provider=kubernetes_provider,
-            cluster=cluster_access(
-                settings.kubeconfig, settings.kube_context, bool(settings.secret_kube_keys)
-            ),
-        ),
-        swarm=SwarmOptions(
-            network=settings.swarm_network,
-            published_ports=settings.published_ports,
-            converge_timeout=settings.swarm_converge_timeout,
-            docker_socket=settings.docker_host.removeprefix("unix://")
-            if settings.docker_host.startswith("unix://")
-            else "",
-        ),
-    )
-
-
-def _secret_redactor(config: pulumi.Config, project_dir: Path) -> Callable[[str], str]:
+def _secret_redactor(source: InputSource, project_dir: Path) -> Callable[[str], str]:
     """Redacts each value under the `secrets` config, read raw, before anything validates it,
     and the content of each file a `fromFile` names."""
     try:
-        raw = json.loads(pulumi.runtime.get_config(config.full_key("secrets")) or "null")
+        raw = json.loads(source.text("secrets") or "null")
     except (TypeError, ValueError, RecursionError):
         raw = None
     values = [value for value in _texts(raw, project_dir) if len(value.strip()) >= MIN_REDACTED_CHARS]
@@ -148,24 +141,24 @@ def _texts(value: object, project_dir: Path, depth: int = 0) -> Iterator[str]:
             yield from _texts(inner, project_dir, depth + 1)
 
 
-def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, SecretValues]:
+def read_settings(config: InputSource, project_dir: Path) -> tuple[Settings, SecretValues]:
     """Read the project's config; returns the settings and the secret values as secret Outputs."""
     secrets = _read_secrets(config, project_dir)
     # An invalid setting is quoted in its error, unless it holds a secret's value.
     texts = SecretValues({}, secrets).texts()
-    target = config.get("target") or "kubernetes"
+    target = config.text("target") or "kubernetes"
     if target not in TARGET_NAMES:
         raise ConfigError(
             config_file(),
             f"config 'target' is {_quote(target, texts)}; it must be one of {', '.join(TARGET_NAMES)}: "
             "run `pulumi config set target kubernetes` (or `swarm`)",
         )
-    stack_file = config.get("stackFile")
+    stack_file = config.text("stackFile")
     workload = _choice(config, "kubernetesWorkload", WORKLOADS, texts)
     pull_policy = _choice(
         config, "imagePullPolicy", PULL_POLICIES, texts, " (as a container's imagePullPolicy)"
     )
-    if config.get("kubernetesReadyTimeout") == "0":
+    if config.text("kubernetesReadyTimeout") == "0":
         raise ConfigError(
             config_file(),
             "config 'kubernetesReadyTimeout' is '0'; give a duration such as 90s or 5m "
@@ -181,15 +174,15 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         key
         for rules in RULES.values()
         for key in rules.config_keys
-        if _differs_from_default(config.get(key), defaults, key)
+        if _differs_from_default(config.text(key), defaults, key)
     )
     settings = Settings(
         target=target,
         stack_file=project_dir / stack_file if stack_file else default_stack_path(project_dir),
-        namespace=config.get("namespace") or "openfaas-fn",
-        gateway=config.get("gateway") or "",
-        filter=config.get("filter") or "",
-        regex=config.get("regex") or "",
+        namespace=config.text("namespace") or "openfaas-fn",
+        gateway=config.text("gateway") or "",
+        filter=config.text("filter") or "",
+        regex=config.text("regex") or "",
         secret_files={name: tuple(sorted(files)) for name, files in secrets.items()},
         secret_sizes={
             name: {file: len(data) for file, data in files.items()} for name, files in secrets.items()
@@ -203,12 +196,12 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
         create_namespaces=_bool(config, "createNamespaces"),
         adopt_secrets=frozenset(_names(config, "adoptSecrets")),
         adopt_functions=frozenset(_names(config, "adoptFunctions", "function", ADOPT_ALL)),
-        adopt_all_functions=config.get("adoptFunctions") == ADOPT_ALL,
+        adopt_all_functions=config.text("adoptFunctions") == ADOPT_ALL,
         openfaas_edition=_choice(
             config, "openfaasEdition", EDITIONS, texts, " (which OpenFaaS serves the cluster; auto reads it)"
         ),
-        openfaas_namespace=config.get("openfaasNamespace") or "openfaas",
-        swarm_network=config.get("swarmNetwork") or "",
+        openfaas_namespace=config.text("openfaasNamespace") or "openfaas",
+        swarm_network=config.text("swarmNetwork") or "",
         swarm_converge_timeout=_duration(config, "swarmConvergeTimeout", "2m", texts),
         published_ports=_ports(config),
         checks=_object(config, "checks"),
@@ -219,10 +212,10 @@ def read_settings(config: pulumi.Config, project_dir: Path) -> tuple[Settings, S
 
 
 def _choice(
-    config: pulumi.Config, key: str, choices: tuple[str, ...], texts: Mapping[str, str], hint: str = ""
+    config: InputSource, key: str, choices: tuple[str, ...], texts: Mapping[str, str], hint: str = ""
 ) -> str:
     """The value of `key`, one of `choices` (the first is the default)."""
-    value = config.get(key) or choices[0]
+    value = config.text(key) or choices[0]
     if value not in choices:
         raise ConfigError(
             config_file(),
@@ -264,9 +257,9 @@ def _differs_from_default(value: str | None, defaults: Mapping[str, object], key
         return True
 
 
-def _credential_warnings(config: pulumi.Config) -> list[str]:
+def _credential_warnings(config: InputSource) -> list[str]:
     """Warnings for a URL password kept in plain text in the stack's config file."""
-    urls = [("gateway", "gateway", config.get("gateway") or "", "gateway <url>")]
+    urls = [("gateway", "gateway", config.text("gateway") or "", "gateway <url>")]
     checks = _object(config, "checks")
     if isinstance(checks, dict):
         urls += [
@@ -277,7 +270,7 @@ def _credential_warnings(config: pulumi.Config) -> list[str]:
     warnings: list[str] = []
     for key, where, url, command in urls:
         userinfo = url_userinfo(url)
-        if userinfo and ":" in userinfo and not pulumi.runtime.is_config_secret(config.full_key(key)):
+        if userinfo and ":" in userinfo and not config.is_secret(key):
             warnings.append(
                 f"{config_file()}: config '{where}' holds a URL password in plain text: set it as a secret "
                 f"with `pulumi config set --secret {command}` (the check sends it as Basic auth)"
@@ -285,10 +278,10 @@ def _credential_warnings(config: pulumi.Config) -> list[str]:
     return warnings
 
 
-def _read_secrets(config: pulumi.Config, project_dir: Path) -> dict[str, dict[str, bytes]]:
-    key = config.full_key("secrets")
+def _read_secrets(config: InputSource, project_dir: Path) -> dict[str, dict[str, bytes]]:
+    key = "secrets"
     try:
-        parsed = json.loads(pulumi.runtime.get_config(key) or "{}")
+        parsed = json.loads(config.text(key) or "{}")
     except RecursionError:
         raise ConfigError(
             config_file(), _too_deep("secrets", "--secret --path 'secrets.<name>' <value>")
@@ -303,7 +296,7 @@ def _read_secrets(config: pulumi.Config, project_dir: Path) -> dict[str, dict[st
             "remove it with `pulumi config rm secrets` and set each secret with "
             "`pulumi config set --secret --path 'secrets.<name>' <value>`",
         )
-    if parsed and not pulumi.runtime.is_config_secret(key):
+    if parsed and not config.is_secret(key):
         raise ConfigError(
             config_file(),
             "config 'secrets' is stored in plain text in the stack's config file: remove it with "
@@ -385,9 +378,9 @@ def _content(where: str, value: object, project_dir: Path) -> bytes:
 ADOPT_ALL = "all"
 
 
-def _names(config: pulumi.Config, key: str, kind: str = "secret", word: str | None = None) -> list[str]:
+def _names(config: InputSource, key: str, kind: str = "secret", word: str | None = None) -> list[str]:
     """A list of names; `word` (e.g. `all`) may stand for the whole list, which is then empty."""
-    text = config.get(key)
+    text = config.text(key)
     if word is not None and text == word:
         return []
     try:
@@ -407,10 +400,10 @@ def _names(config: pulumi.Config, key: str, kind: str = "secret", word: str | No
 MAX_WAIT = "24h"
 
 
-def _duration(config: pulumi.Config, key: str, default: str, texts: Mapping[str, str]) -> str:
+def _duration(config: InputSource, key: str, default: str, texts: Mapping[str, str]) -> str:
     """A Go duration (`90s`, `1m30s`), at most `MAX_WAIT`: a rollout still waiting after a day is
     stuck, and a longer wait only hides it (Go's own limit, about 292 years, wraps around)."""
-    value = config.get(key) or default
+    value = config.text(key) or default
     seconds = duration_seconds(value)
     if seconds is None:
         raise ConfigError(
@@ -425,15 +418,12 @@ def _duration(config: pulumi.Config, key: str, default: str, texts: Mapping[str,
     return value
 
 
-def _bool(config: pulumi.Config, key: str) -> bool:
-    try:
-        return bool(config.get_bool(key))
-    except pulumi.ConfigTypeError:
-        raise ConfigError(config_file(), f"config '{key}' must be true or false") from None
+def _bool(config: InputSource, key: str) -> bool:
+    return bool(config.get_bool(key))
 
 
-def _object(config: pulumi.Config, key: str) -> object:
-    raw = config.get(key)
+def _object(config: InputSource, key: str) -> object:
+    raw = config.text(key)
     if raw is None:
         return None
     try:
@@ -456,7 +446,7 @@ def _too_deep(key: str, set_entry: str) -> str:
     )
 
 
-def _ports(config: pulumi.Config) -> dict[str, int]:
+def _ports(config: InputSource) -> dict[str, int]:
     raw = _object(config, "publishedPorts") or {}
     ports: dict[str, int] = {}
     if isinstance(raw, dict):

@@ -16,6 +16,7 @@ import pulumi
 import pulumi.dynamic
 
 from components.shared.secret_values import SecretValues
+from components.shared.served import ServedResource
 
 
 def keyed_digest(key: str, values: Mapping[str, str]) -> str:
@@ -38,7 +39,7 @@ class _ChecksumKeyProvider(pulumi.dynamic.ResourceProvider):
         return pulumi.dynamic.DiffResult(changes=False)
 
 
-class ChecksumKey(pulumi.dynamic.Resource):
+class ChecksumKey(ServedResource):
     """A random HMAC key, created once and kept as a secret in the stack's state."""
 
     key: pulumi.Output[str]

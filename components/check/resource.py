@@ -43,6 +43,7 @@ from components.check.props import (
 )
 from components.check.spec import CREDENTIALS, CheckSpec
 from components.shared.kubeconfig import is_inline_kubeconfig
+from components.shared.served import ServedResource
 
 
 def pulumi_log(level: str, message: str) -> None:
@@ -134,7 +135,7 @@ class InvokeCheckArgs:
         self.after = after
 
 
-class InvokeCheck(pulumi.dynamic.Resource, module="openfaas", name="InvokeCheck"):
+class InvokeCheck(ServedResource, module="openfaas", name="InvokeCheck"):
     """Invokes one function after deploy and fails the update when it does not answer as expected.
 
     Type `pulumi-python:dynamic/openfaas:InvokeCheck`. Give it `depends_on` the function's

@@ -17,6 +17,7 @@ import pulumi.dynamic
 
 from components.plan import DeployPlan
 from components.shared.secret_values import SecretValues
+from components.shared.served import ServedResource
 from components.targets.base import DeployedFunction
 
 
@@ -48,7 +49,7 @@ class WaitProvider(pulumi.dynamic.ResourceProvider):
         """Nothing to undo."""
 
 
-class WaitResource(pulumi.dynamic.Resource):
+class WaitResource(ServedResource):
     """A wait's resource: its `failures` and whether it `passed`."""
 
     failures: pulumi.Output[str]

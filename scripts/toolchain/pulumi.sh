@@ -141,6 +141,31 @@ build_own_host() {
   log "built pulumi-language-python (toolchain/language-host) in $((SECONDS - t0))s"
 }
 
+# The Pulumi YAML language host, so a Pulumi YAML program can use this project's component
+# (examples/yaml, tests/engine/test_package.py): pulumi-yaml's server with Link added
+# (toolchain/yaml-host/main.go says why), built in a wrapper module with the CLI's Go cache.
+build_yaml_host() {
+  local v=${PULUMI_YAML_VERSION:?PULUMI_YAML_VERSION missing in toolchain/versions.env}
+  local src=$ROOT/toolchain/yaml-host sum key
+  sum=$(sha256sum "$src/main.go" | cut -c1-16)
+  key="pulumi-language-yaml v$v src=$sum tags=$BUILD_TAGS"
+  if stamp_ok language-yaml "$key" && [ -x "$BIN/pulumi-language-yaml" ]; then
+    log "pulumi-language-yaml v$v already built"; return 0
+  fi
+  local w=$CACHE/build/pulumi-language-yaml t0=$SECONDS
+  log "building pulumi-language-yaml v$v (toolchain/yaml-host) in $w ..."
+  init_wrapper "$w" "github.com/pulumi/pulumi-yaml@v$v"
+  cp "$src/main.go" "$w/main.go"
+  (cd "$w" &&
+    "$GO" get "github.com/pulumi/pulumi-yaml@v$v" &&
+    "$GO" mod tidy &&
+    "$GO" build -trimpath -tags "$BUILD_TAGS" -ldflags "-s -w" -o "$BIN/.pulumi-language-yaml.new" .) ||
+    die "building pulumi-language-yaml v$v failed"
+  mv -f "$BIN/.pulumi-language-yaml.new" "$BIN/pulumi-language-yaml"
+  stamp_set language-yaml "$key"
+  log "built pulumi-language-yaml v$v in $((SECONDS - t0))s"
+}
+
 # Python helper files of the CLI's sdk/v3 release: the executor script the host runs, and
 # the dynamic-provider shim (`pulumi-python` resource plugin, used by pulumi.dynamic).
 install_python_files() {
@@ -166,4 +191,5 @@ case $HOST_KIND in
   *) die "unknown PULUMI_LANGUAGE_HOST_KIND=$HOST_KIND" ;;
 esac
 install_python_files
+build_yaml_host
 log "pulumi toolchain ready in $BIN"

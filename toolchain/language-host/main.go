@@ -51,6 +51,10 @@ func main() {
 	flag.StringVar(&virtualenv, "virtualenv", "", "virtual environment (older engines)")
 	flag.StringVar(&executor, "use-executor", "", "path of the pulumi-language-python-exec script")
 	flag.String("tracing", "", "ignored")
+	// Runtime options the engine also passes as flags when it starts the host for a plugin (a
+	// PulumiPlugin.yaml); they arrive over gRPC too (ProgramInfo), which is what is read.
+	flag.String("toolchain", "", "ignored: pip")
+	flag.String("typechecker", "", "ignored")
 	flag.Parse()
 
 	if executor == "" {

@@ -275,7 +275,11 @@ def require_reachable(server: str, source: str, timeout: float = 3.0) -> None:
 
 
 def provider(
-    kubeconfig: str | None, context: str | None, *, secret_keys: Collection[str] = ()
+    kubeconfig: str | None,
+    context: str | None,
+    *,
+    secret_keys: Collection[str] = (),
+    parent: pulumi.Resource | None = None,
 ) -> k8s.Provider:
     """Our own provider, so a changed secret updates the Secret in place instead of deleting it
     first; it honours the usual `kubernetes:kubeconfig` / `kubernetes:context` config.
@@ -294,6 +298,7 @@ def provider(
         kubeconfig=kept("kubeconfig", kubeconfig),
         context=kept("context", context),
         enable_secret_mutable=True,
+        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
