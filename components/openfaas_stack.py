@@ -67,9 +67,9 @@ class OpenFaaSStack(pulumi.ComponentResource):
         inputs = read_inputs(InputSource(args, frozenset(secret_inputs)), project_dir, os.environ)
         super().__init__("openfaas-stack:index:OpenFaaSStack", name, None, opts)
         for note in inputs.notes:
-            pulumi.log.info(note, self)
+            pulumi.log.info(note)
         for warning in inputs.warnings:
-            pulumi.log.warn(warning, self)
+            pulumi.log.warn(warning)
         self._deploy(_deployment(inputs, self._kubernetes_provider(inputs, opts)))
 
     def _kubernetes_provider(

@@ -130,7 +130,7 @@ class OpenFaaSStackProvider(rpc.Provider):
         try:
             component = OpenFaaSStack(request.name, args, request.options, secret_inputs=secret)
         except InputError as error:
-            raise _refused(str(error)) from None
+            raise _refused(_for_inputs(str(error))) from None
         try:
             state = {
                 "functions": await _property(component.functions),
@@ -212,6 +212,16 @@ def plain(value: PropertyValue) -> Any:
     if isinstance(inner, float) and inner.is_integer():
         return int(inner)
     return inner
+
+
+def _for_inputs(message: str) -> str:
+    """`message`, and how to read what it says of config when the inputs come from a program."""
+    if "config '" not in message:
+        return message
+    return (
+        f"{message}\n(each config key named here is the OpenFaaSStack input of the same name: set it "
+        "in your program, where this says `pulumi config set`)"
+    )
 
 
 def _plain_secret_values(value: PropertyValue, path: str) -> list[str]:

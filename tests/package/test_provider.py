@@ -9,7 +9,7 @@ from typing import Any
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from components.check.resource import InvokeCheckProvider
-from components.package.provider import _plain_secret_values, _served, plain, schema, to_property
+from components.package.provider import _for_inputs, _plain_secret_values, _served, plain, schema, to_property
 from components.stack_args import INPUT_NAMES
 from tests.engine.harness import ROOT
 
@@ -59,3 +59,12 @@ def test_a_secret_value_that_did_not_arrive_secret_is_named_but_a_file_path_is_n
         }
     )
     assert _plain_secret_values(secrets, "secrets") == ["'secrets.shown'", "'secrets.several.files.a'"]
+
+
+def test_a_message_about_config_says_that_keys_are_the_inputs_of_the_same_name() -> None:
+    message = "Pulumi.dev.yaml: config 'skipAwait' must be true or false"
+    assert _for_inputs(message) == (
+        f"{message}\n(each config key named here is the OpenFaaSStack input of the same name: set it "
+        "in your program, where this says `pulumi config set`)"
+    )
+    assert _for_inputs("stack.yaml:3: functions must be a map") == "stack.yaml:3: functions must be a map"
