@@ -22,7 +22,7 @@ from typing import Any
 
 from components.check.answer import MAX_BODY_BYTES
 from components.shared.durations import shown_seconds
-from components.shared.kube_client import KUBERNETES_LOGS, KubeClientError, api_client
+from components.shared.kube_client import KUBERNETES_LOGS, MISMATCHED_KEY, KubeClientError, api_client
 from components.shared.kubeconfig import ClusterAccess
 
 API_PROXY_SCHEME = "kubernetes-api"
@@ -211,7 +211,7 @@ def _network_reason(exc: Exception) -> str:
         return "the API server did not answer in time"
     detail = str(reason)
     if "KEY_VALUES_MISMATCH" in detail:
-        return "the kubeconfig's client certificate and client key do not belong together"
+        return MISMATCHED_KEY
     if "SSL" in text or "Certificate" in text:
         return "TLS with the API server failed (check the kubeconfig's certificate-authority)"
     if "NewConnection" in text or "Connection" in text:

@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import re
+import ssl
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -108,16 +109,30 @@ def api_client(access: ClusterAccess, *, retries: int | None = None) -> Any:
     from kubernetes import config as kube_config
 
     try:
-        configuration = type.__call__(kube.Configuration)  # not a copy of a process-wide default
-        kube_config.load_kube_config(
-            config_file=access.kubeconfig or None,
-            context=access.context or None,
-            client_configuration=configuration,
-            persist_config=False,
-        )
-        configuration.retries = retries
-        _trim_token(configuration)
-        return kube.ApiClient(configuration)
+        for _ in range(3):
+            configuration = type.__call__(kube.Configuration)  # not a copy of a process-wide default
+            kube_config.load_kube_config(
+                config_file=access.kubeconfig or None,
+                context=access.context or None,
+                client_configuration=configuration,
+                persist_config=False,
+            )
+            configuration.retries = retries
+            _trim_token(configuration)
+            client = kube.ApiClient(configuration)
+            try:
+                _load_tls_now(client, configuration)
+            except _Vanished:
+                continue  # another client removed a file both were given: make it again
+            return client
+        raise KubeClientError(f"cannot read the kubeconfig {_where(access)} (its TLS files kept vanishing)")
+    except ssl.SSLError as exc:
+        if "KEY_VALUES_MISMATCH" in str(exc):
+            raise KubeClientError(MISMATCHED_KEY) from None
+        raise KubeClientError(
+            f"cannot use the kubeconfig {_where(access)}: its TLS certificates or key cannot be loaded "
+            f"({type(exc).__name__})"
+        ) from None
     except kube_config.ConfigException as exc:
         reason = _first_line(exc)
         if access.secret and access.kubeconfig:
@@ -125,6 +140,57 @@ def api_client(access: ClusterAccess, *, retries: int | None = None) -> Any:
         raise KubeClientError(f"cannot use the kubeconfig {_where(access)}: {reason}") from None
     except (OSError, ValueError, TypeError, KeyError) as exc:
         raise KubeClientError(f"cannot read the kubeconfig {_where(access)} ({type(exc).__name__})") from None
+
+
+MISMATCHED_KEY = "the kubeconfig's client certificate and client key do not belong together"
+_TEMP_FILES_LOCK = threading.Lock()
+
+
+def _load_tls_now(client: Any, configuration: Any) -> None:
+    """Load the client's TLS material into one SSL context now, then delete the files the
+    kubernetes client wrote for the kubeconfig's inline `*-data` (it would keep them, private keys
+    included, until the process exits and read them again for every new connection)."""
+    from kubernetes.config import kube_config
+
+    options = client.rest_client.pool_manager.connection_pool_kw
+    written = [
+        path
+        for path in (configuration.ssl_ca_cert, configuration.cert_file, configuration.key_file)
+        if path and path in kube_config._temp_files.values()
+    ]
+    try:
+        if str(configuration.host).startswith("https:"):
+            _load_context(options)
+    except FileNotFoundError:
+        if written:  # the client caches these files by content: another one may have removed them
+            raise _Vanished() from None
+        raise
+    finally:
+        with _TEMP_FILES_LOCK:
+            for content, path in list(kube_config._temp_files.items()):
+                if path in written:
+                    del kube_config._temp_files[content]
+            for path in written:
+                with contextlib.suppress(FileNotFoundError):
+                    os.remove(path)
+
+
+class _Vanished(Exception):
+    """A TLS file the kubernetes client wrote was removed before it was read."""
+
+
+def _load_context(options: dict[str, Any]) -> None:
+    """Replace the pool's TLS file options with an SSL context made from them, as urllib3 makes one."""
+    from urllib3.util.ssl_ import create_urllib3_context
+
+    context = create_urllib3_context(cert_reqs=options.get("cert_reqs"))
+    if options.get("ca_certs"):
+        context.load_verify_locations(cafile=options["ca_certs"])
+    if options.get("cert_file"):
+        context.load_cert_chain(options["cert_file"], options.get("key_file"))
+    for key in ("ca_certs", "cert_file", "key_file"):
+        options.pop(key, None)
+    options["ssl_context"] = context
 
 
 def get_json(access: ClusterAccess, path: str, *, accept: str = "application/json") -> dict[str, Any] | None:
