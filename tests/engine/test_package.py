@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.engine.harness import PASSPHRASE, ROOT
+from tests.engine.harness import PASSPHRASE, ROOT, free_port, run, swarm_lock
 from tests.engine.kube_support import (
     KUBECONFIG,
     call_function,
@@ -36,15 +36,17 @@ EXAMPLE = ROOT / "examples" / "yaml"
 class YamlProgram:
     """A scratch copy of the YAML example and its backend, driven with the `pulumi` CLI."""
 
-    def __init__(self, tmp: Path, namespace: str) -> None:
+    def __init__(self, tmp: Path, **properties: Any) -> None:
         self.workdir, self.backend = tmp / "program", tmp / "state"
         self.workdir.mkdir()
         self.backend.mkdir()
         shutil.copy(EXAMPLE / "stack.yaml", self.workdir / "stack.yaml")
         project = yaml.safe_load((EXAMPLE / "Pulumi.yaml").read_text())
         del project["packages"]  # `pulumi package add` writes it
-        properties = project["resources"]["openfaas"]["properties"]
-        properties.update(namespace=namespace, kubeconfig=str(KUBECONFIG), imagePullPolicy="Never")
+        given = project["resources"]["openfaas"]["properties"]
+        given.update(properties)
+        for key in [key for key, value in given.items() if value is None]:
+            del given[key]  # None: leave it out
         (self.workdir / "Pulumi.yaml").write_text(yaml.safe_dump(project, sort_keys=False))
         self.env = {
             **os.environ,
@@ -83,7 +85,7 @@ class YamlProgram:
 def test_a_yaml_program_deploys_the_example_with_its_secret_and_the_check_passes(tmp_path: Path) -> None:
     require_node()
     namespace = unique_namespace("yaml")
-    program = YamlProgram(tmp_path, namespace)
+    program = YamlProgram(tmp_path, namespace=namespace, kubeconfig=str(KUBECONFIG), imagePullPolicy="Never")
     program.run("package", "add", str(ROOT / "provider"))
     added = yaml.safe_load((program.workdir / "Pulumi.yaml").read_text())
     assert added["packages"] == {"openfaas-stack": str(ROOT / "provider")}
@@ -121,7 +123,7 @@ def test_a_yaml_program_deploys_the_example_with_its_secret_and_the_check_passes
 def test_a_secret_given_in_plain_text_is_refused_before_anything_is_applied(tmp_path: Path) -> None:
     require_node()
     namespace = unique_namespace("yaml")
-    program = YamlProgram(tmp_path, namespace)
+    program = YamlProgram(tmp_path, namespace=namespace, kubeconfig=str(KUBECONFIG), imagePullPolicy="Never")
     program.run("package", "add", str(ROOT / "provider"))
     program.run("stack", "init", "dev")
     program.run("config", "set", "--secret", "apiKey", SECRET)
@@ -152,3 +154,41 @@ def test_the_schema_pulumi_reads_from_the_package_is_the_golden_one() -> None:
         "the component's public interface changed: if on purpose, run "
         "`pulumi package get-schema ./provider > tests/engine/golden/schema.json`"
     )
+
+
+def test_a_yaml_program_deploys_the_example_to_swarm_and_the_check_passes(tmp_path: Path) -> None:
+    port = free_port()
+    program = YamlProgram(
+        tmp_path,
+        target="swarm",
+        createNamespaces=None,  # the example's Kubernetes settings
+        imagePullPolicy=None,
+        kubernetesReadyTimeout=None,
+        publishedPorts={"protectedapi": port},
+        checks={
+            "protectedapi": {
+                "url": f"http://127.0.0.1:{port}/",
+                "headers": {"X-Api-Key": {"secret": "secret_api_key"}},
+                "expectBody": "Unlocked the function!",
+                "refusedWithoutSecret": True,
+            }
+        },
+    )
+    program.run("package", "add", str(ROOT / "provider"))
+    program.run("stack", "init", "dev")
+    program.run("config", "set", "--secret", "apiKey", SECRET)
+    with swarm_lock():
+        run("docker", "service", "rm", "protectedapi", check=False)  # left by an interrupted run
+        program.run("up", "--yes", "--skip-preview")
+        try:
+            by_type = {r["type"]: r for r in program.resources()}
+            assert {"openfaas-stack:index:SwarmReadiness", "docker:index/service:Service"} <= set(by_type)
+            check = by_type["openfaas-stack:index:InvokeCheck"]["outputs"]
+            assert (check["status"], check["refused_status"]) == (200, 200)
+            second = program.run("preview", "--expect-no-changes", "--diff", check=False)
+            assert second.returncode == 0, second.stdout + second.stderr
+        finally:
+            program.run("destroy", "--yes")
+    assert program.resources() == []
+    assert leaks("\n".join(program.outputs), [SECRET]) == []
+    assert program.files_containing(SECRET) == []
