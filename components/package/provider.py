@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -110,20 +111,9 @@ class OpenFaaSStackProvider(rpc.Provider):
     async def construct(self, request: rpc.ConstructRequest) -> rpc.ConstructResponse:
         if request.resource_type != served_type(OpenFaaSStack.__name__):
             raise _refused(f"{PACKAGE} has no component {request.resource_type!r}")
-        unknown = sorted(key for key, value in request.inputs.items() if _has_unknown(value))
-        if unknown:
-            raise _refused(
-                f"{', '.join(unknown)}: known only after another resource is created; "
-                "OpenFaaSStack checks every input before it registers anything, so give values "
-                "known when the program runs (config, literals)"
-            )
-        shown = _plain_secret_values(request.inputs.get("secrets", PropertyValue(None)), "secrets")
-        if shown:
-            raise _refused(
-                f"input {', '.join(shown)} is not a secret, so its value would be stored in plain text: "
-                "pass a secret, such as `${apiKey}` of a config value set with "
-                "`pulumi config set --secret apiKey <value>` (or `fn::secret`)"
-            )
+        problem = input_problem(request.inputs)
+        if problem:
+            raise _refused(problem)
         values = {key: plain(value) for key, value in request.inputs.items() if key in INPUT_NAMES}
         secret = frozenset(key for key, value in request.inputs.items() if value.contains_secret())
         args = OpenFaaSStackArgs(**{INPUT_NAMES[key]: value for key, value in values.items()})
@@ -212,6 +202,34 @@ def plain(value: PropertyValue) -> Any:
     if isinstance(inner, float) and inner.is_integer():
         return int(inner)
     return inner
+
+
+def input_problem(inputs: Mapping[str, PropertyValue]) -> str | None:
+    """What is wrong with the component's inputs as they come from another language's program,
+    before the component checks their values: unknown values, no program folder, plain secrets."""
+    unknown = sorted(key for key, value in inputs.items() if _has_unknown(value))
+    if unknown:
+        return (
+            f"input {', '.join(unknown)}: known only after another resource is created; "
+            "OpenFaaSStack checks every input before it registers anything, so give values "
+            "known when the program runs (config, literals)"
+        )
+    folder = plain(inputs.get("projectDir", PropertyValue(None)))
+    if not isinstance(folder, str) or not os.path.isabs(folder):
+        return (
+            "input 'projectDir' must be your program's folder, as an absolute path: the package's "
+            "provider runs in its own folder, so relative paths (stackFile, fromFile) are read from "
+            "projectDir; give `${pulumi.cwd}` in Pulumi YAML, `process.cwd()` in TypeScript, "
+            "`os.Getwd()` in Go"
+        )
+    shown = _plain_secret_values(inputs.get("secrets", PropertyValue(None)), "secrets")
+    if shown:
+        return (
+            f"input {', '.join(shown)} is not a secret, so its value would be stored in plain text: "
+            "pass a secret, such as `${apiKey}` of a config value set with "
+            "`pulumi config set --secret apiKey <value>` (or `fn::secret`)"
+        )
+    return None
 
 
 def _for_inputs(message: str) -> str:

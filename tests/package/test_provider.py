@@ -9,7 +9,15 @@ from typing import Any
 from pulumi.provider.experimental.property_value import PropertyValue
 
 from components.check.resource import InvokeCheckProvider
-from components.package.provider import _for_inputs, _plain_secret_values, _served, plain, schema, to_property
+from components.package.provider import (
+    _for_inputs,
+    _plain_secret_values,
+    _served,
+    input_problem,
+    plain,
+    schema,
+    to_property,
+)
 from components.stack_args import INPUT_NAMES
 from tests.engine.harness import ROOT
 
@@ -68,3 +76,23 @@ def test_a_message_about_config_says_that_keys_are_the_inputs_of_the_same_name()
         "in your program, where this says `pulumi config set`)"
     )
     assert _for_inputs("stack.yaml:3: functions must be a map") == "stack.yaml:3: functions must be a map"
+
+
+def test_a_program_folder_that_is_missing_or_relative_is_refused_naming_how_to_give_it() -> None:
+    expected = (
+        "input 'projectDir' must be your program's folder, as an absolute path: the package's "
+        "provider runs in its own folder, so relative paths (stackFile, fromFile) are read from "
+        "projectDir; give `${pulumi.cwd}` in Pulumi YAML, `process.cwd()` in TypeScript, "
+        "`os.Getwd()` in Go"
+    )
+    assert input_problem({"stackFile": PropertyValue("stack.yaml")}) == expected
+    assert input_problem({"projectDir": PropertyValue("program")}) == expected
+    assert input_problem({"projectDir": PropertyValue("/work/program")}) is None
+
+
+def test_an_input_known_only_after_another_resource_is_created_is_refused() -> None:
+    inputs = {"projectDir": PropertyValue("/p"), "gateway": PropertyValue.computed()}
+    assert input_problem(inputs) == (
+        "input gateway: known only after another resource is created; OpenFaaSStack checks every "
+        "input before it registers anything, so give values known when the program runs (config, literals)"
+    )
