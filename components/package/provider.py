@@ -29,6 +29,7 @@ from pulumi.provider.experimental.analyzer import Analyzer
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.provider.experimental.schema import generate_schema
 from pulumi.provider.experimental.server import main as serve_provider
+from pulumi.runtime.rpc import UNKNOWN
 
 from components.check.resource import InvokeCheck, InvokeCheckProvider
 from components.errors import InputError
@@ -296,7 +297,8 @@ async def _property(output: pulumi.Output[Any]) -> PropertyValue:
     known = await output.is_known()
     value = await output.future() if known else None
     urns = [str(await resource.urn.future()) for resource in await output.resources()]
-    prop = to_property(value) if known else PropertyValue.computed()
+    # (the SDK cannot marshal `PropertyValue.computed()`; the engine reads this sentinel as unknown)
+    prop = to_property(value) if known else PropertyValue(UNKNOWN)
     return prop.with_secret(await output.is_secret()).with_dependencies(urns)
 
 

@@ -92,6 +92,9 @@ def test_a_yaml_program_deploys_the_example_with_its_secret_and_the_check_passes
     program.run("stack", "init", "dev")
     program.run("config", "set", "--secret", "apiKey", SECRET)
     try:
+        preview = program.run("preview", "--diff").stdout
+        assert "secret_values  : [secret]" in preview  # what a reviewer sees of the check's secret
+        assert "functions: [unknown]" in preview
         program.run("up", "--yes", "--skip-preview")
         by_type = {r["type"]: r for r in program.resources()}
         assert {
