@@ -194,8 +194,11 @@ def _served(urn: str) -> pulumi.dynamic.ResourceProvider:
 
 
 def plain(value: PropertyValue) -> Any:
-    """The Python value of `value`, secrets unwrapped (whole numbers as `int`)."""
+    """The Python value of `value`, secrets unwrapped (whole numbers as `int`, unknowns as the
+    `UNKNOWN` sentinel)."""
     inner = value.value
+    if isinstance(inner, Computed):
+        return UNKNOWN  # what a Python dynamic provider is given for an unknown value
     if isinstance(inner, Mapping):
         return {key: plain(item) for key, item in inner.items()}
     if isinstance(inner, tuple):
@@ -273,7 +276,7 @@ def _has_unknown(value: PropertyValue) -> bool:
 
 
 def to_property(value: Any, secret: bool = False) -> PropertyValue:
-    """`value` as a property value, `secret` at the top."""
+    """`value` as a property value, `secret` at the top (the unknown sentinel stays one)."""
     if isinstance(value, Mapping):
         return PropertyValue({str(k): to_property(v) for k, v in value.items()}, secret)
     if isinstance(value, (list, tuple)):

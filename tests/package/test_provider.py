@@ -96,3 +96,10 @@ def test_an_input_known_only_after_another_resource_is_created_is_refused() -> N
         "input gateway: known only after another resource is created; OpenFaaSStack checks every "
         "input before it registers anything, so give values known when the program runs (config, literals)"
     )
+
+
+def test_an_unknown_value_goes_to_the_served_code_and_back_as_the_engines_sentinel() -> None:
+    from pulumi.runtime.rpc import UNKNOWN
+
+    assert plain(PropertyValue({"triggers": PropertyValue.computed()})) == {"triggers": UNKNOWN}
+    assert to_property(UNKNOWN).marshal().string_value == UNKNOWN
