@@ -76,7 +76,7 @@ def _certificate(folder: Path, name: str, *extra: str) -> tuple[Path, Path]:
 
 
 def test_inline_key_material_is_off_the_disk_once_the_client_is_made_and_tls_still_works(
-    tmp_path: Path,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server_key, server_cert = _certificate(tmp_path, "server", "-addext", "subjectAltName=IP:127.0.0.1")
     client_key, client_cert = _certificate(tmp_path, "client")
@@ -99,15 +99,17 @@ def test_inline_key_material_is_off_the_disk_once_the_client_is_made_and_tls_sti
         f"client-key-data: {data(client_key)}}}}}]\n"
         "contexts: [{name: x, context: {cluster: c, user: u}}]\n"
     )
-    before = set(Path(tempfile.gettempdir()).iterdir())
+    private = tmp_path / "tmp"  # where the client writes its files in this test, and nothing else
+    private.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(private))
     try:
         client = kube_client.api_client(ClusterAccess(str(path)))
-        written = set(Path(tempfile.gettempdir()).iterdir()) - before
+        left = sorted(private.iterdir())
         response = client.call_api("/version", "GET", auth_settings=[], _preload_content=False)
     finally:
         httpd.shutdown()
         httpd.server_close()
-    assert written == set()  # the CA, certificate and key files the client wrote are gone
+    assert left == []  # the CA, certificate and key files the client wrote are gone
     assert json.loads(response[0].data) == {"path": "/version"}
 
 
