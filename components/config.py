@@ -9,6 +9,7 @@ secrets. `kubeconfig` and `kubeContext` come from the Kubernetes provider's `kub
 from __future__ import annotations
 
 import json
+import typing
 from typing import Any
 
 import pulumi
@@ -21,9 +22,12 @@ PROVIDER_KEYS = {
     "kubeContext": ("kubernetes", "context"),
     "dockerHost": ("docker", "host"),
 }
-# Config keys whose value is JSON (Pulumi.yaml declares them objects, lists or booleans).
+# Config keys whose value is JSON: every input that is not text (Pulumi.yaml declares them objects,
+# lists or booleans).
 JSON_KEYS = frozenset(
-    {"secrets", "skipAwait", "createNamespaces", "adoptSecrets", "adoptFunctions", "publishedPorts", "checks"}
+    key
+    for key, name in INPUT_NAMES.items()
+    if str not in typing.get_args(OpenFaaSStackArgs.__dataclass_fields__[name].type)
 )
 
 

@@ -82,12 +82,7 @@ class EngineProject:
 
     def files_containing(self, needle: str) -> list[str]:
         """Every file of the scratch project and its backend whose bytes contain `needle`."""
-        hits = []
-        for base in (self.workdir, self.backend):
-            for path in base.rglob("*"):
-                if path.is_file() and not path.is_symlink() and needle.encode() in path.read_bytes():
-                    hits.append(str(path))
-        return hits
+        return files_containing(needle, self.workdir, self.backend)
 
     def exported_state(self) -> str:
         """`pulumi stack export` as a user runs it (the Automation API's export shows secrets)."""
@@ -106,6 +101,16 @@ class EngineProject:
         )
         self.outputs += [result.stdout, result.stderr]
         return result.stdout
+
+
+def files_containing(needle: str, *folders: Path) -> list[str]:
+    """Every file under `folders` (links not followed) whose bytes contain `needle`."""
+    return [
+        str(path)
+        for base in folders
+        for path in base.rglob("*")
+        if path.is_file() and not path.is_symlink() and needle.encode() in path.read_bytes()
+    ]
 
 
 def install_program(workdir: Path, ref: str | None = None) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.engine.harness import PASSPHRASE, ROOT, free_port, run, swarm_lock
+from tests.engine.harness import PASSPHRASE, ROOT, files_containing, free_port, run, swarm_lock
 from tests.engine.kube_support import (
     KUBECONFIG,
     call_function,
@@ -74,12 +74,7 @@ class YamlProgram:
         return list(state["deployment"].get("resources") or [])
 
     def files_containing(self, needle: str) -> list[str]:
-        return [
-            str(path)
-            for base in (self.workdir, self.backend)
-            for path in base.rglob("*")
-            if path.is_file() and needle.encode() in path.read_bytes()
-        ]
+        return files_containing(needle, self.workdir, self.backend)
 
 
 def test_a_yaml_program_deploys_the_example_with_its_secret_and_the_check_passes(tmp_path: Path) -> None:
