@@ -22,7 +22,7 @@ from components.shared.regex import RegexError, compile_go_regex
 from components.stackfile.envsubst import SubstitutionError, substitute
 from components.stackfile.files import is_inside
 from components.stackfile.reader import StackReader, in_function
-from components.stackfile.schema import DEFAULT_STACK_FILES, STACK_FILE_LIMIT, StackFile
+from components.stackfile.schema import DEFAULT_STACK_FILES, STACK_FILE_LIMIT, TOP_KEYS, StackFile
 
 
 def load_stack(
@@ -81,7 +81,7 @@ def parse_stack(
         line = text.count("\n", 0, exc.offset) + 1
         raise StackFileError(path, in_function(text, line, str(exc)), line) from None
     reader = StackReader(path)
-    root = reader.compose(text)
+    root = reader.compose(text, TOP_KEYS)
     stack = reader.stack(root)
     stack = select_functions(stack, filter=filter, regex=regex)
     return reader.with_environment_files(stack, project)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TypeVar
@@ -28,6 +27,7 @@ from components.stackfile.schema import (
     TemplateSource,
     field_default,
 )
+from components.stackfile.skim import skim
 from components.stackfile.yamlnodes import NodeReader
 from components.stackfile.yamltree import NO_LIBYAML, ComposeError, Node, Scalar, Sequence, compose, is_null
 
@@ -41,9 +41,16 @@ class StackReader(NodeReader):
         super().__init__(path, quote=quote)
         self.env_file_lines: dict[str, int] = {}
 
-    def compose(self, text: str) -> Node | None:
+    def compose(self, text: str, read_keys: Collection[str]) -> Node | None:
+        """The node tree of `text`; a large top-level section not in `read_keys` is only parsed."""
         try:
-            return compose(text)
+            skimmed = skim(text, read_keys)
+            try:
+                return compose(skimmed)
+            except ComposeError:
+                if skimmed is text:
+                    raise
+                return compose(text)  # the error as the whole text gives it
         except ComposeError as exc:
             if exc.problem == NO_LIBYAML:
                 raise StackFileError(self.path, NO_LIBYAML) from None
@@ -213,7 +220,7 @@ class StackReader(NodeReader):
             ) from None
         reader = StackReader(env_path, quote=False)
         try:
-            root = reader.compose(text)
+            root = reader.compose(text, ("environment",))
             if root is None or is_null(root):
                 return {}
             keys = reader.mapping(root, "an environment_file")
@@ -242,6 +249,10 @@ class StackReader(NodeReader):
             if key in REMOVED_KEYS:
                 self.warn(key_node, f"'{key}' {where} is {REMOVED_KEYS[key]}; it is ignored")
                 continue
+            if key.startswith("x-"):
+                continue  # an extension key, by the convention of docker-compose files: no typo
+            import difflib  # here: most stack files have no unknown key, and the import costs
+
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.75)
             if close:
                 self.warn(key_node, f"unknown key '{key}' {where} is ignored: did you mean '{close[0]}'?")

@@ -226,6 +226,11 @@ def test_a_likely_typo_gets_a_warning_that_suggests_the_key(tmp_path: Path) -> N
     )
 
 
+def test_an_extension_key_is_never_taken_for_a_typo(tmp_path: Path) -> None:
+    path = write(tmp_path, "provider:\n  name: openfaas\nfunctions:\n  fn:\n    image: a\nx-functions: {}\n")
+    assert load_stack(path, env={}).warnings == ()
+
+
 def test_unrelated_unknown_keys_are_ignored_silently(tmp_path: Path) -> None:
     path = write(
         tmp_path,
