@@ -127,7 +127,8 @@ def make_scratch(
     ref: str = "HEAD",
     target: str = "swarm",
 ) -> Scratch:
-    """A scratch project of `kind` "program" (the real one) or "floor" for `names`."""
+    """A scratch project of `kind` "program" (the real one), "floor" (Swarm's) or "kube-floor"
+    (Kubernetes', which reads the `manifest.json` its caller writes) for `names`."""
     workdir = base / kind
     backend = base / f"{kind}-state"
     workdir.mkdir(parents=True)
@@ -136,6 +137,8 @@ def make_scratch(
     (workdir / ".venv").symlink_to(ROOT / ".venv")
     if kind == "program":
         (workdir / "stack.yaml").write_text(stack_yaml(names, replicas))
+    elif kind == "kube-floor":
+        shutil.copy(ROOT / "bench" / "kube_floor_main.py", workdir / "__main__.py")
     else:
         shutil.copy(ROOT / "bench" / "floor_main.py", workdir / "__main__.py")
         floor = [

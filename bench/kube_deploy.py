@@ -7,7 +7,10 @@ program with every function's readiness check on (through the API server), so bo
 with every function Ready; the program's also with every function answering. Each run starts
 from an empty namespace, deleted after (not timed); sides interleave A B A B ... Then a no-op
 second `up` against a second `kubectl apply` of the unchanged manifest, one side standing at a
-time. A third side is the same `up` with `--parallel` raised (the engine runs 4 operations per
+time. The engine's own floor is a fourth side: the same objects as the `kubectl apply`, each one
+resource of a bare Pulumi program (`kube_floor_main.py`, no awaits), then the same `kubectl
+rollout status` calls: what any Pulumi program pays before this one does anything of its own.
+A third side is the same `up` with `--parallel` raised (the engine runs 4 operations per
 CPU by default; since the functions' readiness is one `Readiness` wait for the whole stack, no
 operation holds a slot while pods start, so raising it should change little).
 
@@ -47,10 +50,12 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
     prefix = f"bk{uuid.uuid4().hex[:5]}"
     program_names, floor_names = function_names(f"{prefix}p", n), function_names(f"{prefix}f", n)
     program_ns, floor_ns = f"{prefix}-program", f"{prefix}-floor"
+    engine_names, engine_ns = function_names(f"{prefix}e", n), f"{prefix}-engine"
     times: dict[str, list[float]] = {
         "up": [],
         "up-parallel": [],
         "apply": [],
+        "engine-floor": [],
         "noop-up": [],
         "noop-apply": [],
     }
@@ -70,6 +75,16 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
                 *(f"checks.{name}.path=/_/health" for name in program_names),
             ],
         )
+        engine_floor = make_scratch(
+            Path(tmp), "kube-floor", engine_names, extra_config=[f"kubernetes:kubeconfig={KUBECONFIG}"]
+        )
+        (engine_floor.workdir / "manifest.json").write_text(manifest(engine_ns, engine_names))
+
+        def engine_floor_up() -> None:
+            engine_floor.up()
+            for name in engine_names:
+                kubectl("rollout", "status", f"deployment/{name}", "-n", engine_ns, "--timeout=300s")
+
         try:
             for _ in range(runs):
                 times["up"].append(timed(program.up))
@@ -80,6 +95,9 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
                 delete_namespace(program_ns)
                 times["apply"].append(timed(lambda: floor_up(floor_ns, floor_names)))
                 delete_namespace(floor_ns)
+                times["engine-floor"].append(timed(engine_floor_up))
+                engine_floor.destroy()
+                delete_namespace(engine_ns)
             # Nothing changed: the second up / apply of a standing deployment, one side standing at
             # a time (both at N = 50 would be 100 pods, more than the node's 60).
             program.up()
@@ -91,6 +109,8 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
             for _ in range(runs):
                 times["noop-apply"].append(timed(lambda: floor_up(floor_ns, floor_names)))
         finally:
+            engine_floor.destroy()
+            delete_namespace(engine_ns)
             program.destroy()
             delete_namespace(program_ns)
             delete_namespace(floor_ns)
@@ -113,6 +133,12 @@ def main(argv: list[str] | None = None) -> None:
             times["apply"],
         ),
         ratio_row(f"no-op up, N={args.functions}", times["noop-up"], times["noop-apply"]),
+        ratio_row(
+            f"engine floor (bare program + rollout status), N={args.functions}",
+            times["engine-floor"],
+            times["apply"],
+        ),
+        ratio_row(f"up against the engine floor, N={args.functions}", times["up"], times["engine-floor"]),
     ]
     print(table(["figure", "pulumi up", "kubectl apply + rollout status", "ratio", "runs"], rows), flush=True)
 
