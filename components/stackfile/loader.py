@@ -18,7 +18,6 @@ from pathlib import Path
 
 from components.errors import StackFileError
 from components.shared.files import FileProblem, read_limited
-from components.shared.regex import RegexError, compile_go_regex
 from components.stackfile.envsubst import SubstitutionError, substitute
 from components.stackfile.files import is_inside
 from components.stackfile.reader import StackReader, in_function
@@ -126,6 +125,8 @@ def glob_match(pattern: str, name: str) -> bool:
 
 
 def _re2_search(path: Path, regex: str) -> Callable[[str], bool]:
+    from components.shared.regex import RegexError, compile_go_regex  # only with a regex (issue 23)
+
     try:
         pattern = compile_go_regex(regex)
     except RegexError as error:

@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import TypeVar
 
 from components.errors import StackFileError
 from components.shared.files import FileProblem, read_limited
@@ -31,7 +30,12 @@ from components.stackfile.skim import skim
 from components.stackfile.yamlnodes import NodeReader
 from components.stackfile.yamltree import NO_LIBYAML, ComposeError, Node, Scalar, Sequence, compose, is_null
 
-T = TypeVar("T")
+# `typing` only for the type checker: every process that reads a stack file imports this (issue 23)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 
 class StackReader(NodeReader):

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import MISSING, Field, dataclass, field, fields
 from pathlib import Path
-from typing import Any
+
+# `typing` only for the type checker: every process that reads a stack file imports this (issue 23)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 SUPPORTED_VERSIONS = ("1.0",)
 DEFAULT_STACK_FILES = ("stack.yaml", "stack.yml")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
 
 import yaml
 from yaml.events import (
@@ -23,6 +22,11 @@ from yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
 )
+
+# `typing` only for the type checker: every process that reads a stack file imports this (issue 23)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 MAX_DEPTH = 200
 MAX_COMMENT_RETRIES = 200  # re-reads for TAB-indented comment lines (see `compose`)
