@@ -31,6 +31,20 @@ _PLAIN_QUOTED = re.compile(r'"[^"\n\[\]{}]*"')
 _COMPACT_NESTED = re.compile(r"-[ ]+-(?:[ ]|$)", re.MULTILINE)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
+# The common shape of a large section, rows of simple flow nodes (`- {id: 1, tags: [a, b]}`), in a
+# grammar whose every sentence is valid YAML that the composer would accept: no libyaml parse needed.
+# ASCII words and double-quoted text without escapes or control characters, keys under libyaml's
+# 1,024-character limit of a simple key; possessive and atomic, so it never backtracks (a row it
+# refuses goes the way of any other section).
+_WORD = r"[A-Za-z0-9_][A-Za-z0-9_./-]*+"
+_KEY_WORD = r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}+"
+_QUOTED = r'"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]{0,199}+"'
+_SCALAR = rf"(?>{_WORD}(?: {_WORD})*+|{_QUOTED})"
+_FLOW_SEQUENCE = rf"\[ *+(?:{_SCALAR}(?: *+, *+{_SCALAR})*+ *+)?+\]"
+_ENTRY = rf"(?>{_KEY_WORD}|{_QUOTED}): ++(?>{_SCALAR}|{_FLOW_SEQUENCE})"
+_NODE = rf"(?>\{{ *+(?:{_ENTRY}(?: *+, *+{_ENTRY})*+ *+)?+\}}|{_FLOW_SEQUENCE}|{_SCALAR})"
+_SIMPLE_ROWS = re.compile(rf"( *+)- {_NODE} *+\n(?:(?:\1- {_NODE} *+)?+\n)*+")
+
 
 def skim(text: str, read_keys: Collection[str]) -> str:
     """`text` with the value of each large top-level section not in `read_keys` left blank, where
@@ -41,10 +55,13 @@ def skim(text: str, read_keys: Collection[str]) -> str:
     kept_to = 0
     for section in _SECTION.finditer(text):
         key, value = section.group(1), section.group(2)
-        if key in read_keys or len(value) < SKIM_AT_LEAST or not _inert(value):
+        if key in read_keys or len(value) < SKIM_AT_LEAST:
             continue
-        if not _parses(text[section.start() : section.end()]):
-            return text
+        if _SIMPLE_ROWS.fullmatch(value) is None:
+            if not _inert(value):
+                continue
+            if not _parses(text[section.start() : section.end()]):
+                return text
         pieces += [text[kept_to : section.start(2)], "\n" * value.count("\n")]
         kept_to = section.end()
     if not pieces:

@@ -14,6 +14,7 @@ from components.stackfile import reader as reader_module
 from components.stackfile import skim as skim_module
 from components.stackfile.schema import TOP_KEYS
 from components.stackfile.skim import skim
+from components.stackfile.yamltree import compose
 from tests.support.cases import ALL, Case, ours
 
 HEAD = """\
@@ -36,6 +37,11 @@ def test_a_large_section_nothing_reads_is_left_blank_line_for_line() -> None:
     assert skimmed == HEAD + "x-notes:\n" + "\n" * 1000 + "x-after: 1\n"
 
 
+def test_rows_of_the_simple_shape_are_skimmed_whatever_their_quoted_text() -> None:
+    text = HEAD + notes(1000, '  - {{id: {i}, text: "note [{i}] {{#&*!?}}", tags: []}}')
+    assert skim(text, TOP_KEYS) == HEAD + "x-notes:\n" + "\n" * 1000
+
+
 def test_a_small_section_is_composed_as_it_is() -> None:
     text = HEAD + notes(10)
     assert skim(text, TOP_KEYS) is text
@@ -54,7 +60,7 @@ def test_a_section_the_reader_reads_is_never_skimmed() -> None:
         "  - &note{i} {{id: {i}}}",  # an anchor the functions may use
         "  - {{id: {i}, next: *x}}",  # an alias
         "  - {{id: {i}, text: 'note {i}'}}",  # single quotes
-        '  - {{id: {i}, text: "note [{i}"}}',  # a bracket in double quotes
+        '  - text: "note [{i}"',  # a bracket in double quotes, in a row not of the simple shape
         '  - {{id: {i}, text: "note \\/ {i}"}}',  # an escape yaml.v3 refuses
         "  - {{id: {i}}}  # a comment",
         "  - {{id: !!int {i}}}",  # a tag
@@ -141,3 +147,29 @@ def test_a_skimmed_section_of_any_text_reads_as_the_whole_text_does(
     monkeypatch.setattr(reader_module, "skim", skim)
     monkeypatch.setattr(skim_module, "SKIM_AT_LEAST", 0)
     assert parsed(text, tmp_path) == whole
+
+
+WORDS = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,8}", fullmatch=True)
+QUOTED = st.text(max_size=10).filter(lambda s: '"' not in s).map(lambda s: f'"{s}"')
+SCALARS = st.one_of(st.lists(WORDS, min_size=1, max_size=3).map(" ".join), QUOTED)
+FLOW_SEQUENCES = st.lists(SCALARS, max_size=3).map(lambda items: "[" + ", ".join(items) + "]")
+FLOW_MAPPINGS = st.lists(
+    st.tuples(st.one_of(WORDS, QUOTED), st.one_of(SCALARS, FLOW_SEQUENCES)), max_size=3
+).map(lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}")
+ROWS = st.lists(st.one_of(FLOW_MAPPINGS, FLOW_SEQUENCES, SCALARS), min_size=1, max_size=6)
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    indent=st.sampled_from(["", "  "]),
+    rows=ROWS,
+    slip=st.tuples(st.integers(0, 400), st.sampled_from(list("\t\n\r\\'\"#&*!?:,[]{}-|>%@` \x00\x85\u2028"))),
+)
+def test_rows_the_simple_grammar_takes_are_yaml_the_composer_reads(
+    indent: str, rows: list[str], slip: tuple[int, str]
+) -> None:
+    value = "".join(f"{indent}- {row}\n" for row in rows)
+    at, char = slip
+    for candidate in (value, value[:at] + char + value[at:]):
+        if skim_module._SIMPLE_ROWS.fullmatch(candidate) is not None:
+            compose(HEAD + "x-notes:\n" + candidate)  # raises on anything the composer refuses
