@@ -90,7 +90,16 @@ def notes_stack(rows: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-SHAPES = {"issue": issue_stack, "wide": big_stack, "notes": notes_stack}
+def notes_block_stack(rows: int) -> str:
+    """The same notes as block mappings (`- id: 1` / `  text: ...`), a shape the loader's simple
+    grammar does not take: parsed by libyaml instead (`components/stackfile/skim.py`)."""
+    lines = notes_stack(0).splitlines()
+    for i in range(rows):
+        lines += [f"  - id: {i}", f'    text: "note number {i}"', "    tags: [a, b]"]
+    return "\n".join(lines) + "\n"
+
+
+SHAPES = {"issue": issue_stack, "wide": big_stack, "notes": notes_stack, "notes-block": notes_block_stack}
 
 
 def faas_cli() -> Path:

@@ -31,19 +31,21 @@ _PLAIN_QUOTED = re.compile(r'"[^"\n\[\]{}]*"')
 _COMPACT_NESTED = re.compile(r"-[ ]+-(?:[ ]|$)", re.MULTILINE)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
-# The common shape of a large section, rows of simple flow nodes (`- {id: 1, tags: [a, b]}`), in a
-# grammar whose every sentence is valid YAML that the composer would accept: no libyaml parse needed.
-# ASCII words and double-quoted text without escapes or control characters, keys under libyaml's
-# 1,024-character limit of a simple key; possessive and atomic, so it never backtracks (a row it
-# refuses goes the way of any other section).
+# The common shapes of a large section, rows of simple nodes (`- {id: 1, tags: [a, b]}`, or `- id: 1`
+# with more `key: value` lines below), in a grammar whose every sentence is valid YAML that the
+# composer would accept, so no libyaml parse is needed: ASCII words and double-quoted text without
+# escapes or control characters, keys far under libyaml's 1,024-character limit of a simple key.
+# Possessive and atomic, so it never backtracks; a section it refuses goes the way of any other.
 _WORD = r"[A-Za-z0-9_][A-Za-z0-9_./-]*+"
-_KEY_WORD = r"[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}+"
-_QUOTED = r'"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]{0,199}+"'
+_KEY = r'(?>[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}+|"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]{0,199}+")'
+_QUOTED = r'"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*+"'
 _SCALAR = rf"(?>{_WORD}(?: {_WORD})*+|{_QUOTED})"
 _FLOW_SEQUENCE = rf"\[ *+(?:{_SCALAR}(?: *+, *+{_SCALAR})*+ *+)?+\]"
-_ENTRY = rf"(?>{_KEY_WORD}|{_QUOTED}): ++(?>{_SCALAR}|{_FLOW_SEQUENCE})"
-_NODE = rf"(?>\{{ *+(?:{_ENTRY}(?: *+, *+{_ENTRY})*+ *+)?+\}}|{_FLOW_SEQUENCE}|{_SCALAR})"
-_SIMPLE_ROWS = re.compile(rf"( *+)- {_NODE} *+\n(?:(?:\1- {_NODE} *+)?+\n)*+")
+_FLOW_ENTRY = rf"{_KEY}: ++(?>{_SCALAR}|{_FLOW_SEQUENCE})"
+_NODE = rf"(?>\{{ *+(?:{_FLOW_ENTRY}(?: *+, *+{_FLOW_ENTRY})*+ *+)?+\}}|{_FLOW_SEQUENCE}|{_SCALAR})"
+_BLOCK_ENTRY = rf"{_KEY}: ++{_NODE} *+\n"
+_ROW = rf"(?>{_NODE} *+\n|{_BLOCK_ENTRY}(?:\1  {_BLOCK_ENTRY})*+)"
+_SIMPLE_ROWS = re.compile(rf"( *+)- {_ROW}(?:\1- {_ROW}|\n)*+")
 
 
 def skim(text: str, read_keys: Collection[str]) -> str:
