@@ -11,6 +11,7 @@ reports it as before. The value's lines are left blank, so every line number sta
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection
 
@@ -33,19 +34,23 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 # The common shapes of a large section, rows of simple nodes (`- {id: 1, tags: [a, b]}`, or `- id: 1`
 # with more `key: value` lines below), in a grammar whose every sentence is valid YAML that the
-# composer would accept, so no libyaml parse is needed: ASCII words and double-quoted text without
-# escapes or control characters, keys far under libyaml's 1,024-character limit of a simple key.
+# composer would accept, so no libyaml parse is needed: ASCII words, and double-quoted printable
+# ASCII without escapes; keys far under libyaml's 1,024-character limit of a simple key.
 # Possessive and atomic, so it never backtracks; a section it refuses goes the way of any other.
-_WORD = r"[A-Za-z0-9_][A-Za-z0-9_./-]*+"
-_KEY = r'(?>[A-Za-z0-9_][A-Za-z0-9_./-]{0,199}+|"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]{0,199}+")'
-_QUOTED = r'"[^"\\\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff\ud800-\udfff\ufffe\uffff]*+"'
+_WORD = r"\w[\w./-]*+"
+_QUOTED = r'"[ !#-\[\]-~]*+"'
+_KEY = r'(?>\w[\w./-]{0,199}+|"[ !#-\[\]-~]{0,199}+")'
 _SCALAR = rf"(?>{_WORD}(?: {_WORD})*+|{_QUOTED})"
 _FLOW_SEQUENCE = rf"\[ *+(?:{_SCALAR}(?: *+, *+{_SCALAR})*+ *+)?+\]"
 _FLOW_ENTRY = rf"{_KEY}: ++(?>{_SCALAR}|{_FLOW_SEQUENCE})"
-_NODE = rf"(?>\{{ *+(?:{_FLOW_ENTRY}(?: *+, *+{_FLOW_ENTRY})*+ *+)?+\}}|{_FLOW_SEQUENCE}|{_SCALAR})"
-_BLOCK_ENTRY = rf"{_KEY}: ++{_NODE} *+\n"
-_ROW = rf"(?>{_NODE} *+\n|{_BLOCK_ENTRY}(?:\1  {_BLOCK_ENTRY})*+)"
-_SIMPLE_ROWS = re.compile(rf"( *+)- {_ROW}(?:\1- {_ROW}|\n)*+")
+_NODE_LINE = rf"(?>\{{ *+(?:{_FLOW_ENTRY}(?: *+, *+{_FLOW_ENTRY})*+ *+)?+\}}|{_FLOW_SEQUENCE}|{_SCALAR}) *+\n"
+
+
+@functools.cache
+def _simple_rows(indent: str) -> re.Pattern[str]:
+    """The grammar of rows entered at `indent` (compiled when a section needs it: it is large)."""
+    row = rf"{indent}- (?>{_KEY}: ++{_NODE_LINE}(?:{indent}  {_KEY}: ++{_NODE_LINE})*+|{_NODE_LINE})"
+    return re.compile(rf"(?:{row}|\n)*+", re.ASCII)
 
 
 def skim(text: str, read_keys: Collection[str]) -> str:
@@ -59,7 +64,7 @@ def skim(text: str, read_keys: Collection[str]) -> str:
         key, value = section.group(1), section.group(2)
         if key in read_keys or len(value) < SKIM_AT_LEAST:
             continue
-        if _SIMPLE_ROWS.fullmatch(value) is None:
+        if not _simple(value):
             if not _inert(value):
                 continue
             if not _parses(text[section.start() : section.end()]):
@@ -70,6 +75,12 @@ def skim(text: str, read_keys: Collection[str]) -> str:
         return text
     pieces.append(text[kept_to:])
     return "".join(pieces)
+
+
+def _simple(value: str) -> bool:
+    """Whether `value` is rows of the simple grammar, each entered at the first row's indent."""
+    indent = value[: len(value) - len(value.lstrip(" "))]
+    return value.startswith(indent + "- ") and _simple_rows(indent).fullmatch(value) is not None
 
 
 def _inert(value: str) -> bool:
