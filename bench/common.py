@@ -32,6 +32,8 @@ CACHE = Path.home() / ".cache" / "openfaas-stack"
 def engine_env() -> dict[str, str]:
     """The process environment plus the project's Pulumi toolchain (as `.toolchain/env.sh`)."""
     env = dict(os.environ)
+    # as users run it: the program's modules compiled once, not again by every process (2 x 40 ms)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PATH"] = f"{CACHE / 'bin'}:{env.get('PATH', '')}"
     env.setdefault("PULUMI_HOME", str(CACHE / "pulumi-home"))
     env["PULUMI_SKIP_UPDATE_CHECK"] = "true"
