@@ -1,12 +1,14 @@
-"""Top-level sections of a stack file that nothing reads (`x-notes:`), checked by libyaml alone.
+"""Top-level sections of a stack file that nothing reads (`x-notes:`), checked without Python nodes.
 
 faas-cli's yaml.v3 parses such a section and drops it; composing it into Python nodes costs far more
-than parsing it (issue 23: a 535 KiB `x-notes:` list took 3x `faas-cli generate`). A section is
-skimmed, its value left out of the node tree, only when its text shows nothing the composer checks
-beyond libyaml's own syntax: no anchor, alias, tag, `?`, escape, comment, block scalar, single
-quote, brackets inside double quotes, document marker or deep nesting. libyaml then parses it in C
-(`raw_parse`, no Python objects) and any error sends the whole file down the ordinary path, which
-reports it as before. The value's lines are left blank, so every line number stays the same.
+than parsing it (issue 23: a 535 KiB `x-notes:` list took 3x `faas-cli generate`). A large section
+is skimmed, its value left out of the node tree, only when that is provably what composing it would
+give: its rows fit a small grammar whose every sentence is YAML the composer reads, or its text
+shows nothing the composer checks beyond libyaml's own syntax (no anchor, alias, tag, `?`, escape,
+comment, block scalar, single quote, bracket inside double quotes, document marker or deep nesting)
+and libyaml parses it in C (`raw_parse`, no Python objects). Any doubt or error sends the whole
+file down the ordinary path, which reports it as before. The value's lines are left blank, so
+every line number stays the same.
 """
 
 from __future__ import annotations
