@@ -91,8 +91,8 @@ def notes_stack(rows: int) -> str:
 
 
 def notes_block_stack(rows: int) -> str:
-    """The same notes as block mappings (`- id: 1` / `  text: ...`), a shape the loader's simple
-    grammar does not take: parsed by libyaml instead (`components/stackfile/skim.py`)."""
+    """The same notes as block mappings (`- id: 1` / `  text: ...`), the other row shape the
+    loader's grammar takes (`components/stackfile/skim.py`)."""
     lines = notes_stack(0).splitlines()
     for i in range(rows):
         lines += [f"  - id: {i}", f'    text: "note number {i}"', "    tags: [a, b]"]

@@ -2,7 +2,7 @@
 
 Field names and rules follow openfaas/go-sdk `stack/schema.go` and `stack/stack.go` and faas-cli's
 `deploy`/`generate`, checked against a real faas-cli by `tests/differential/`. The data path:
-`envsubst` (`${VAR}` over the raw text) -> `skim` (a large section nothing reads only parsed) ->
+`envsubst` (`${VAR}` over the raw text) -> `skim` (a large section nothing reads, left out) ->
 `yamltree` (the node tree, as yaml.v3 composes it) ->
 `yamlnodes` (typed reads of nodes) -> `reader` (what each key means) -> `schema` (the model);
 `loader` runs them and selects functions by `filter`/`regex`; `files` reads what a stack file names.
