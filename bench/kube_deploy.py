@@ -14,18 +14,24 @@ A third side is the same `up` with `--parallel` raised (the engine runs 4 operat
 CPU by default; since the functions' readiness is one `Readiness` wait for the whole stack, no
 operation holds a slot while pods start, so raising it should change little).
 
-    python -m bench.kube_deploy [--functions 30] [--runs 5] [--parallel 64]
+`--checkpoint-sides` adds the program's `up` and the engine's floor again with
+`PULUMI_SKIP_CHECKPOINTS=true`: the file backend then writes the state once at the end instead of
+after every step, which shows what those writes cost each side. It is a measurement, not advice:
+an update interrupted without checkpoints forgets what it created.
+
+    python -m bench.kube_deploy [--functions 30] [--runs 5] [--parallel 64] [--checkpoint-sides]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import subprocess
 import tempfile
 import uuid
 from pathlib import Path
 
-from bench.common import describe_ref, function_names, make_scratch, ratio_row, table, timed
+from bench.common import Scratch, describe_ref, function_names, make_scratch, ratio_row, table, timed
 from tests.engine.kube_support import CACHE, KUBECONFIG
 from tests.support.manifests import manifest
 
@@ -46,7 +52,10 @@ def delete_namespace(namespace: str) -> None:
     kubectl("delete", "namespace", namespace, "--ignore-not-found", "--wait=true", "--timeout=300s")
 
 
-def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
+NO_CHECKPOINTS = {"PULUMI_SKIP_CHECKPOINTS": "true"}
+
+
+def measure(n: int, runs: int, parallel: int, checkpoint_sides: bool = False) -> dict[str, list[float]]:
     prefix = f"bk{uuid.uuid4().hex[:5]}"
     program_names, floor_names = function_names(f"{prefix}p", n), function_names(f"{prefix}f", n)
     program_ns, floor_ns = f"{prefix}-program", f"{prefix}-floor"
@@ -58,6 +67,8 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
         "engine-floor": [],
         "noop-up": [],
         "noop-apply": [],
+        "up-no-checkpoints": [],
+        "engine-floor-no-checkpoints": [],
     }
     with tempfile.TemporaryDirectory(prefix="bench-kube-") as tmp:
         program = make_scratch(
@@ -80,8 +91,11 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
         )
         (engine_floor.workdir / "manifest.json").write_text(manifest(engine_ns, engine_names))
 
-        def engine_floor_up() -> None:
-            engine_floor.up()
+        program_unsaved = dataclasses.replace(program, env={**program.env, **NO_CHECKPOINTS})
+        floor_unsaved = dataclasses.replace(engine_floor, env={**engine_floor.env, **NO_CHECKPOINTS})
+
+        def engine_floor_up(floor: Scratch = engine_floor) -> None:
+            floor.up()
             for name in engine_names:
                 kubectl("rollout", "status", f"deployment/{name}", "-n", engine_ns, "--timeout=300s")
 
@@ -98,6 +112,13 @@ def measure(n: int, runs: int, parallel: int) -> dict[str, list[float]]:
                 times["engine-floor"].append(timed(engine_floor_up))
                 engine_floor.destroy()
                 delete_namespace(engine_ns)
+                if checkpoint_sides:
+                    times["up-no-checkpoints"].append(timed(program_unsaved.up))
+                    program.destroy()
+                    delete_namespace(program_ns)
+                    times["engine-floor-no-checkpoints"].append(timed(lambda: engine_floor_up(floor_unsaved)))
+                    engine_floor.destroy()
+                    delete_namespace(engine_ns)
             # Nothing changed: the second up / apply of a standing deployment, one side standing at
             # a time (both at N = 50 would be 100 pods, more than the node's 60).
             program.up()
@@ -122,9 +143,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--functions", type=int, default=30)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--parallel", type=int, default=64)
+    parser.add_argument("--checkpoint-sides", action="store_true")
     args = parser.parse_args(argv)
     print(f"program at git {describe_ref()}", flush=True)
-    times = measure(args.functions, args.runs, args.parallel)
+    times = measure(args.functions, args.runs, args.parallel, args.checkpoint_sides)
     rows = [
         ratio_row(f"up to Ready (+checked), N={args.functions}", times["up"], times["apply"]),
         ratio_row(
@@ -140,6 +162,16 @@ def main(argv: list[str] | None = None) -> None:
         ),
         ratio_row(f"up against the engine floor, N={args.functions}", times["up"], times["engine-floor"]),
     ]
+    if args.checkpoint_sides:
+        rows += [
+            ratio_row("up, no checkpoints", times["up-no-checkpoints"], times["apply"]),
+            ratio_row("engine floor, no checkpoints", times["engine-floor-no-checkpoints"], times["apply"]),
+            ratio_row(
+                "up against the engine floor, no checkpoints",
+                times["up-no-checkpoints"],
+                times["engine-floor-no-checkpoints"],
+            ),
+        ]
     print(table(["figure", "pulumi up", "kubectl apply + rollout status", "ratio", "runs"], rows), flush=True)
 
 
