@@ -21,9 +21,10 @@ from components.rollout_checksum import ChecksumKey
 from components.settings import adopted_functions, cluster_access
 from components.shared.secret_values import SecretValues
 from components.stack_args import OpenFaaSStackArgs
-from components.targets import kubernetes, target_for
-from components.targets.kubernetes import KubernetesOptions
-from components.targets.swarm import SwarmOptions
+from components.targets import target_for
+from components.targets.kubernetes import cluster
+from components.targets.kubernetes.resources import KubernetesOptions
+from components.targets.swarm.resources import SwarmOptions
 
 __all__ = ["OpenFaaSStack", "OpenFaaSStackArgs"]
 
@@ -84,7 +85,7 @@ class OpenFaaSStack(pulumi.ComponentResource):
         given = self.get_provider("kubernetes::")
         if given is not None:
             return given
-        return kubernetes.provider(
+        return cluster.provider(
             settings.kubeconfig,
             settings.kube_context,
             secret_keys=settings.secret_kube_keys,

@@ -10,11 +10,16 @@ ran: `components.invoke_check` and `components.rollout_checksum` until the stage
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
+from pathlib import Path
 
 import dill
 import pytest
 
 from tests.support.pickled_providers import RECORDED
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("path", sorted(RECORDED))
@@ -23,3 +28,22 @@ def test_a_provider_recorded_in_state_unpickles_to_todays_class(path: str) -> No
     pickled = base64.b64decode(recorded)
     assert path.rpartition(".")[0].encode() in pickled  # the recording names the old path
     assert type(dill.loads(pickled)) is cls
+
+
+PROVIDER_MODULES = (
+    "components.check.resource",
+    "components.checksum",
+    "components.targets.kubernetes.readiness",
+    "components.targets.swarm.readiness",
+)
+
+
+@pytest.mark.parametrize("module", PROVIDER_MODULES)
+def test_a_providers_module_loads_without_the_provider_sdks(module: str) -> None:
+    # The dynamic provider's process imports it on every preview and up, before its first answer.
+    sdks = "{'pulumi_kubernetes', 'pulumi_docker', 'kubernetes'}"
+    code = f"import sys, {module}; print(sorted({sdks} & set(sys.modules)))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert loaded.stdout.strip() == "[]"

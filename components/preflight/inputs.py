@@ -32,8 +32,8 @@ from components.shared.redaction import SecretIndex
 from components.shared.secret_values import SecretValues
 from components.stackfile import StackFile, load_stack
 from components.targets import rules_for
-from components.targets.kubernetes import require_cluster
 from components.targets.kubernetes.adoption import Adoption, ObjectRef, find_adoptions
+from components.targets.kubernetes.cluster import require_cluster
 from components.targets.kubernetes.edition import (
     EditionUnknown,
     ce_problems,

@@ -1,17 +1,27 @@
 """Stage 4: the targets, each behind one interface (`base.Target`): its rules for the plan, and how
 it declares a plan's secrets and each function's workload. Adding a target is one package here
-and one entry in `RULES` and `target_for`."""
+and one entry in `RULES` and `target_for`.
+
+Only the rules are imported here. A target's resources import its provider's SDK
+(`pulumi_kubernetes`, `pulumi_docker`), which the dynamic provider's process does not need: it
+imports this package to unpickle a readiness wait, on every `preview` and `up`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from components.plan import PlanError, TargetRules
-from components.targets import kubernetes, swarm
 from components.targets.base import DeployedFunction, ReadinessGate, Target
+from components.targets.kubernetes import rules as kubernetes_rules
+from components.targets.swarm import rules as swarm_rules
 
-RULES: Mapping[str, TargetRules] = {"kubernetes": kubernetes.RULES, "swarm": swarm.RULES}
+if TYPE_CHECKING:
+    from components.targets.kubernetes.resources import KubernetesOptions
+    from components.targets.swarm.resources import SwarmOptions
+
+RULES: Mapping[str, TargetRules] = {"kubernetes": kubernetes_rules.RULES, "swarm": swarm_rules.RULES}
 """Each target's rules, by its `target` config value."""
 TARGET_NAMES = tuple(RULES)
 
@@ -24,13 +34,17 @@ def rules_for(name: str) -> TargetRules:
 
 
 def target_for(
-    name: str, *, kubernetes_options: kubernetes.KubernetesOptions, swarm_options: swarm.SwarmOptions
+    name: str, *, kubernetes_options: KubernetesOptions, swarm_options: SwarmOptions
 ) -> Target[Any]:
     """The target named `name` (one of `TARGET_NAMES`), with its options."""
     if name == "kubernetes":
-        return kubernetes.KubernetesTarget(kubernetes_options)
+        from components.targets.kubernetes.resources import KubernetesTarget
+
+        return KubernetesTarget(kubernetes_options)
     if name == "swarm":
-        return swarm.SwarmTarget(swarm_options)
+        from components.targets.swarm.resources import SwarmTarget
+
+        return SwarmTarget(swarm_options)
     raise ValueError(f"unknown target {name!r}")
 
 

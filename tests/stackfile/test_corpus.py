@@ -8,7 +8,7 @@ import pytest
 from components.plan import PlanError, make_plan
 from components.stackfile import StackFileError, load_stack
 from components.targets import rules_for
-from components.targets.kubernetes import secret_object_name
+from components.targets.kubernetes.rules import secret_object_name
 from components.targets.swarm.rules import secret_name
 from tests.support.corpus import CORPUS, FILES, REJECTED
 

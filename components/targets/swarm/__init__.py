@@ -1,15 +1,6 @@
 """The Docker Swarm target: its rules (`rules`) and its resources (`resources`), shaped as
-faas-swarm made them."""
+faas-swarm made them; the wait for its services (`readiness`).
 
-from components.targets.swarm.resources import SwarmOptions, SwarmSecrets, SwarmTarget
-from components.targets.swarm.rules import RULES, SwarmRules, parse_memory_bytes, parse_nano_cpus
-
-__all__ = [
-    "RULES",
-    "SwarmOptions",
-    "SwarmRules",
-    "SwarmSecrets",
-    "SwarmTarget",
-    "parse_memory_bytes",
-    "parse_nano_cpus",
-]
+Import from the modules: this package stays empty so that importing one of them (the dynamic
+provider's process unpickling `readiness`) does not import the others and `pulumi_docker`.
+"""
