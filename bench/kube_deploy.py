@@ -100,7 +100,7 @@ def measure(n: int, runs: int, parallel: int, checkpoint_sides: bool = False) ->
                 kubectl("rollout", "status", f"deployment/{name}", "-n", engine_ns, "--timeout=300s")
 
         try:
-            for _ in range(runs):
+            for run in range(runs):
                 times["up"].append(timed(program.up))
                 program.destroy()
                 delete_namespace(program_ns)
@@ -119,6 +119,8 @@ def measure(n: int, runs: int, parallel: int, checkpoint_sides: bool = False) ->
                     times["engine-floor-no-checkpoints"].append(timed(lambda: engine_floor_up(floor_unsaved)))
                     engine_floor.destroy()
                     delete_namespace(engine_ns)
+                measured = ", ".join(f"{side} {values[-1]:.2f} s" for side, values in times.items() if values)
+                print(f"run {run + 1}: {measured}", flush=True)
             # Nothing changed: the second up / apply of a standing deployment, one side standing at
             # a time (both at N = 50 would be 100 pods, more than the node's 60).
             program.up()
