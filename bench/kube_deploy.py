@@ -94,31 +94,36 @@ def measure(n: int, runs: int, parallel: int, checkpoint_sides: bool = False) ->
         program_unsaved = dataclasses.replace(program, env={**program.env, **NO_CHECKPOINTS})
         floor_unsaved = dataclasses.replace(engine_floor, env={**engine_floor.env, **NO_CHECKPOINTS})
 
-        def engine_floor_up(floor: Scratch = engine_floor) -> None:
-            floor.up()
-            for name in engine_names:
-                kubectl("rollout", "status", f"deployment/{name}", "-n", engine_ns, "--timeout=300s")
+        def program_side(scratch: Scratch, *options: str) -> float:
+            """A timed `up` of the program from nothing; then its teardown, not timed."""
+            seconds = timed(lambda: scratch.up(*options))
+            program.destroy()
+            delete_namespace(program_ns)
+            return seconds
+
+        def engine_floor_side(floor: Scratch) -> float:
+            """A timed `up` of the engine's floor and the `rollout status` calls; then its teardown."""
+
+            def up() -> None:
+                floor.up()
+                for name in engine_names:
+                    kubectl("rollout", "status", f"deployment/{name}", "-n", engine_ns, "--timeout=300s")
+
+            seconds = timed(up)
+            engine_floor.destroy()
+            delete_namespace(engine_ns)
+            return seconds
 
         try:
             for run in range(runs):
-                times["up"].append(timed(program.up))
-                program.destroy()
-                delete_namespace(program_ns)
-                times["up-parallel"].append(timed(lambda: program.up(f"--parallel={parallel}")))
-                program.destroy()
-                delete_namespace(program_ns)
+                times["up"].append(program_side(program))
+                times["up-parallel"].append(program_side(program, f"--parallel={parallel}"))
                 times["apply"].append(timed(lambda: floor_up(floor_ns, floor_names)))
                 delete_namespace(floor_ns)
-                times["engine-floor"].append(timed(engine_floor_up))
-                engine_floor.destroy()
-                delete_namespace(engine_ns)
+                times["engine-floor"].append(engine_floor_side(engine_floor))
                 if checkpoint_sides:
-                    times["up-no-checkpoints"].append(timed(program_unsaved.up))
-                    program.destroy()
-                    delete_namespace(program_ns)
-                    times["engine-floor-no-checkpoints"].append(timed(lambda: engine_floor_up(floor_unsaved)))
-                    engine_floor.destroy()
-                    delete_namespace(engine_ns)
+                    times["up-no-checkpoints"].append(program_side(program_unsaved))
+                    times["engine-floor-no-checkpoints"].append(engine_floor_side(floor_unsaved))
                 measured = ", ".join(f"{side} {values[-1]:.2f} s" for side, values in times.items() if values)
                 print(f"run {run + 1}: {measured}", flush=True)
             # Nothing changed: the second up / apply of a standing deployment, one side standing at

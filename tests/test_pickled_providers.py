@@ -17,6 +17,7 @@ from pathlib import Path
 import dill
 import pytest
 
+from components.package.provider import SERVED
 from tests.support.pickled_providers import RECORDED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,11 +31,9 @@ def test_a_provider_recorded_in_state_unpickles_to_todays_class(path: str) -> No
     assert type(dill.loads(pickled)) is cls
 
 
-PROVIDER_MODULES = (
-    "components.check.resource",
-    "components.checksum",
-    "components.targets.kubernetes.readiness",
-    "components.targets.swarm.readiness",
+# Today's providers' modules, and those older states name.
+PROVIDER_MODULES = sorted(
+    {provider.__module__ for provider in SERVED.values()} | {path.rpartition(".")[0] for path in RECORDED}
 )
 
 
